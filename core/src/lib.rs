@@ -1,0 +1,20 @@
+//! FieldTrace core: the library shared by the Android and iOS apps.
+//!
+//! - [`model`]: the immutable, EPCIS-shaped events and the things they concern (no I/O).
+//! - [`clock`]: the hybrid logical clock that orders events across devices with wrong clocks.
+//! - [`store`]: the durable SQLite store with its outbox.
+//! - [`session`]: the one-tap 正常 / 异常 reporting session.
+
+pub mod clock;
+pub mod code;
+mod error;
+pub mod model;
+pub mod session;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use session::{Receipt, ScanResult, Session};
+pub use store::Store;
+
+#[cfg(test)]
+mod test_support;

@@ -1,0 +1,226 @@
+//! The immutable event: one thing that happened to some goods, EPCIS-shaped.
+//!
+//! Events are never edited or deleted. A mistake is fixed by a new `Correction` event that names
+//! the event it voids (EPCIS `errorDeclaration`), so every replica can fold the same history.
+
+use super::ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
+use super::vocabulary::{BizStep, Disposition, Role};
+use crate::clock::HlcTimestamp;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+/// What kind of event this is, with the facts only that kind carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// Goods were seen (e.g. scanned at loading) without a judgement of their condition.
+    Observation,
+    /// A person judged the goods' condition: the one-tap 正常 / 异常.
+    Report,
+    /// Items were packed into (`Pack`) or taken out of (`Unpack`) a container.
+    Aggregation { parent: String, action: AggregationAction },
+    /// The event's codes were consumed to make `outputs` (e.g. sorting a lot into grades).
+    Transformation { outputs: Vec<String> },
+    /// Custody of the goods passed from one party to another.
+    Handover { from: PartyId, to: PartyId },
+    /// A farming activity on a plot (fertilizing, spraying, harvest ...).
+    FarmRecord(FarmRecord),
+    /// Readings of a sensor attached to the goods; the values are in `Event::sensors`.
+    SensorReading,
+    /// Voids an earlier event, which then no longer counts in any fold.
+    Correction { voids: EventId },
+}
+
+impl EventKind {
+    /// The stable key stored in the `kind` column.
+    pub fn key(&self) -> &'static str {
+        match self {
+            EventKind::Observation => "observation",
+            EventKind::Report => "report",
+            EventKind::Aggregation { .. } => "aggregation",
+            EventKind::Transformation { .. } => "transformation",
+            EventKind::Handover { .. } => "handover",
+            EventKind::FarmRecord(_) => "farm_record",
+            EventKind::SensorReading => "sensor_reading",
+            EventKind::Correction { .. } => "correction",
+        }
+    }
+
+    pub fn voids(&self) -> Option<EventId> {
+        match self {
+            EventKind::Correction { voids } => Some(*voids),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregationAction {
+    Pack,
+    Unpack,
+}
+
+/// A farming activity. Quantities keep their unit as written, because records come from paper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FarmRecord {
+    /// `fertilizing`, `spraying`, `harvest`, `irrigation`, ... (free text key, lower case).
+    pub activity: String,
+    /// Plot within the farm, as the farm names it.
+    pub plot: Option<String>,
+    /// Fertilizer or pesticide name.
+    pub input: Option<String>,
+    pub amount: Option<Quantity>,
+    /// For spraying: days that must pass before harvest.
+    pub pre_harvest_interval_days: Option<u32>,
+    pub grade: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quantity {
+    pub value: f64,
+    pub unit: String,
+}
+
+/// Who did it: the party and the role they acted in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Actor {
+    pub party: PartyId,
+    pub role: Role,
+}
+
+/// Who recorded it, on which device. Differs from the actor when an assistant records for a
+/// neighbour: the farmer is the actor, the assistant the recorder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Recorder {
+    pub party: PartyId,
+    pub device: DeviceId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Location {
+    pub gps: Option<GeoPoint>,
+    pub place: Option<PlaceId>,
+}
+
+/// A photo stored content-addressed: the hex SHA-256 of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PhotoRef(pub String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SensorKind {
+    TemperatureCelsius,
+    RelativeHumidityPercent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensorValue {
+    pub kind: SensorKind,
+    pub value: f64,
+    /// When the sensor took the value, if different from the event's time (logger downloads).
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// One thing that happened, immutable once recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: EventId,
+    pub kind: EventKind,
+    pub step: Option<BizStep>,
+    pub disposition: Option<Disposition>,
+    /// The codes (items, boxes, pallets) the event concerns, canonical form.
+    pub codes: Vec<String>,
+    pub lot: Option<LotId>,
+    pub actor: Actor,
+    pub recorder: Recorder,
+    pub location: Option<Location>,
+    /// The device's wall clock with its UTC offset: what the person saw on their phone.
+    pub recorded_at: DateTime<FixedOffset>,
+    /// Causal order across devices; ties broken by `recorder.device`.
+    pub hlc: HlcTimestamp,
+    pub note: Option<String>,
+    pub photos: Vec<PhotoRef>,
+    pub sensors: Vec<SensorValue>,
+}
+
+impl Event {
+    /// The total order every replica uses to fold events: (HLC, device id, event id).
+    pub fn cmp_causal(&self, other: &Event) -> Ordering {
+        (self.hlc, self.recorder.device, self.id).cmp(&(other.hlc, other.recorder.device, other.id))
+    }
+}
+
+/// Longest code accepted (characters). GS1 element strings and URLs stay far below this.
+pub const MAX_CODE_LEN: usize = 512;
+/// Longest note accepted (characters).
+pub const MAX_NOTE_LEN: usize = 2_000;
+/// Most codes one event may concern (a full pallet of items fits easily).
+pub const MAX_CODES: usize = 10_000;
+
+impl Event {
+    /// Checks the rules every replica relies on before an event is stored or sent. Events from the
+    /// network pass through here too, so nothing malformed reaches a fold.
+    pub fn validate(&self) -> crate::Result<()> {
+        use crate::Error;
+        if self.codes.len() > MAX_CODES {
+            return Err(Error::invalid_event("codes", format!("{} codes; at most {MAX_CODES}", self.codes.len())));
+        }
+        for (i, code) in self.codes.iter().enumerate() {
+            if code.is_empty() || code.chars().count() > MAX_CODE_LEN {
+                return Err(Error::invalid_event("codes", format!("code {i} is empty or longer than {MAX_CODE_LEN}")));
+            }
+        }
+        let needs_codes = !matches!(self.kind, EventKind::FarmRecord(_) | EventKind::Correction { .. });
+        if needs_codes && self.codes.is_empty() {
+            return Err(Error::invalid_event(
+                "codes",
+                format!("a {} event must name at least one code", self.kind.key()),
+            ));
+        }
+        match &self.kind {
+            EventKind::Report if self.disposition.is_none() => {
+                return Err(Error::invalid_event("disposition", "a report must say normal or abnormal"));
+            }
+            EventKind::Correction { voids } if *voids == self.id => {
+                return Err(Error::invalid_event("kind.voids", "an event cannot void itself"));
+            }
+            EventKind::Aggregation { parent, .. } if parent.is_empty() => {
+                return Err(Error::invalid_event("kind.parent", "an aggregation needs a container code"));
+            }
+            _ => {}
+        }
+        if self.note.as_ref().is_some_and(|note| note.chars().count() > MAX_NOTE_LEN) {
+            return Err(Error::invalid_event("note", format!("longer than {MAX_NOTE_LEN} characters")));
+        }
+        if i64::try_from(self.hlc.wall_ms).is_err() {
+            return Err(Error::invalid_event("hlc", "wall time out of range"));
+        }
+        if let Some(gps) = self.location.as_ref().and_then(|l| l.gps) {
+            let valid = (-90.0..=90.0).contains(&gps.lat)
+                && (-180.0..=180.0).contains(&gps.lon)
+                && gps.accuracy_m.is_none_or(|a| a.is_finite() && a >= 0.0);
+            if !valid {
+                return Err(Error::invalid_event("location.gps", "latitude, longitude or accuracy out of range"));
+            }
+        }
+        if self.sensors.iter().any(|s| !s.value.is_finite()) {
+            return Err(Error::invalid_event("sensors", "a sensor value is not a finite number"));
+        }
+        if let EventKind::FarmRecord(record) = &self.kind {
+            if record.amount.as_ref().is_some_and(|q| !q.value.is_finite() || q.value < 0.0) {
+                return Err(Error::invalid_event("kind.amount", "quantity must be a finite, non-negative number"));
+            }
+        }
+        Ok(())
+    }
+}

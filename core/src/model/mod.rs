@@ -1,0 +1,15 @@
+//! The domain model. Pure data and rules: no I/O, so the store, the sync client and the server can
+//! all depend on it.
+
+mod catalog;
+mod event;
+mod ids;
+mod vocabulary;
+
+pub use catalog::{Lot, Party, PartyKind, TraceUnit, UnitLevel};
+pub use event::{
+    Actor, AggregationAction, Event, EventKind, FarmRecord, GeoPoint, Location, PhotoRef, Quantity, Recorder,
+    SensorKind, SensorValue, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN,
+};
+pub use ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
+pub use vocabulary::{AbnormalReason, BizStep, Disposition, Role};

@@ -1,0 +1,261 @@
+//! The one-tap reporting session: scan a label, tap 正常 or 异常, undo within 10 seconds.
+//!
+//! Built for elderly farmers on cheap phones: the camera keeps seeing the same label, thumbs tap
+//! twice, and the network is usually absent. So a report of the same code with the same verdict
+//! within 2 seconds returns the first receipt instead of recording again, every report is durable
+//! when the call returns, and nothing here needs a network.
+
+use crate::clock::WallClock;
+use crate::code::canonical_code;
+use crate::error::{Error, Result};
+use crate::model::{
+    AbnormalReason, Actor, BizStep, Disposition, Event, EventId, EventKind, Location, Lot, Party, PhotoRef, Recorder,
+    TraceUnit,
+};
+use crate::store::{HistoryEntry, Store};
+use chrono::{DateTime, Duration, FixedOffset};
+use std::sync::Arc;
+
+/// How long after a report its "undo" button works.
+pub const UNDO_WINDOW_MS: i64 = 10_000;
+/// A repeat of the same report of the same code within this time is the same report.
+pub const REPEAT_WINDOW_MS: i64 = 2_000;
+
+/// What the phone knows about a scanned code, shown before the farmer taps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanResult {
+    pub code: String,
+    pub unit: Option<TraceUnit>,
+    pub lot: Option<Lot>,
+    pub farm: Option<Party>,
+    pub last_step: Option<BizStep>,
+    pub last_disposition: Option<Disposition>,
+    pub last_recorded_at: Option<DateTime<FixedOffset>>,
+    /// The step this user's role most likely performs next; a tap records this step.
+    pub next_step: BizStep,
+    /// Set when this code was reported in the last 2 seconds: tapping again returns this receipt.
+    pub recent_report: Option<Receipt>,
+}
+
+/// Proof that a report was saved durably on the phone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt {
+    pub event_id: EventId,
+    pub code: String,
+    pub step: Option<BizStep>,
+    pub disposition: Option<Disposition>,
+    pub recorded_at: DateTime<FixedOffset>,
+    /// Device time (UTC ms) until which `undo` is accepted; `None` for a correction, which cannot
+    /// itself be undone.
+    pub undo_until_ms: Option<i64>,
+    /// True when this tap repeated a report made moments ago and nothing new was recorded.
+    pub duplicate: bool,
+}
+
+impl Receipt {
+    fn of(event: &Event, code: String) -> Self {
+        Self {
+            event_id: event.id,
+            code,
+            step: event.step,
+            disposition: event.disposition,
+            recorded_at: event.recorded_at,
+            undo_until_ms: Some(event.recorded_at.timestamp_millis() + UNDO_WINDOW_MS),
+            duplicate: false,
+        }
+    }
+}
+
+/// One user's reporting session on this device.
+pub struct Session {
+    store: Arc<Store>,
+    clock: Arc<dyn WallClock>,
+    user: Actor,
+    location: Option<Location>,
+    current: Option<ScanResult>,
+    /// Reports made in the last `REPEAT_WINDOW_MS`, for de-duplicating repeated taps and scans.
+    recent: Vec<(Receipt, i64)>,
+}
+
+impl Session {
+    pub fn new(store: Arc<Store>, user: Actor, clock: Arc<dyn WallClock>) -> Self {
+        Self { store, clock, user, location: None, current: None, recent: Vec::new() }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Where the phone is now (from GPS or a chosen place); attached to the following reports.
+    pub fn set_location(&mut self, location: Option<Location>) {
+        self.location = location;
+    }
+
+    /// The code scanned last, if any.
+    pub fn current(&self) -> Option<&ScanResult> {
+        self.current.as_ref()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+
+    /// Drops remembered reports older than the repeat window (either way: phone clocks jump).
+    fn forget_old_reports(&mut self, now_ms: i64) {
+        self.recent.retain(|(_, at)| (now_ms - at).abs() <= REPEAT_WINDOW_MS);
+    }
+
+    fn recent_report(&self, code: &str) -> Option<&Receipt> {
+        self.recent.iter().rev().map(|(receipt, _)| receipt).find(|receipt| receipt.code == code)
+    }
+
+    /// Reads a scanned payload and says what this phone knows about it.
+    pub fn scan(&mut self, raw_payload: &str) -> Result<ScanResult> {
+        let code = canonical_code(raw_payload)?;
+        self.forget_old_reports(self.now_ms());
+        let summary = self.store.code_summary(&code)?;
+        let unit = self.store.unit(&code)?;
+        let lot_id = unit.as_ref().and_then(|u| u.lot.clone()).or(summary.lot);
+        let lot = match &lot_id {
+            Some(id) => self.store.lot(id)?,
+            None => None,
+        };
+        let farm = match &lot {
+            Some(lot) => self.store.party(&lot.farm)?,
+            None => None,
+        };
+        let result = ScanResult {
+            next_step: self.user.role.likely_next_step(summary.last_flow_step),
+            recent_report: self.recent_report(&code).cloned(),
+            code,
+            unit,
+            lot,
+            farm,
+            last_step: summary.last_step,
+            last_disposition: summary.last_disposition,
+            last_recorded_at: summary.last_recorded_at,
+        };
+        self.current = Some(result.clone());
+        Ok(result)
+    }
+
+    /// 正常: the scanned goods are fine at this step.
+    pub fn report_normal(&mut self) -> Result<Receipt> {
+        self.report(Disposition::Normal, None, Vec::new())
+    }
+
+    /// 异常: something is wrong with the scanned goods.
+    pub fn report_abnormal(
+        &mut self,
+        reason: AbnormalReason,
+        note: Option<String>,
+        photo: Option<PhotoRef>,
+    ) -> Result<Receipt> {
+        self.report(Disposition::Abnormal(reason), note, photo.into_iter().collect())
+    }
+
+    fn report(&mut self, disposition: Disposition, note: Option<String>, photos: Vec<PhotoRef>) -> Result<Receipt> {
+        let now = self.clock.now();
+        let now_ms = now.timestamp_millis();
+        self.forget_old_reports(now_ms);
+        let scan = self.current.as_ref().ok_or(Error::NothingScanned)?;
+        if let Some(earlier) = self.recent_report(&scan.code).filter(|r| r.disposition == Some(disposition)) {
+            return Ok(Receipt { duplicate: true, ..earlier.clone() });
+        }
+        let template = Event {
+            id: EventId::new(),
+            kind: EventKind::Report,
+            step: Some(scan.next_step),
+            disposition: Some(disposition),
+            codes: vec![scan.code.clone()],
+            lot: scan.lot.as_ref().map(|l| l.id.clone()),
+            actor: self.user.clone(),
+            recorder: Recorder { party: self.user.party.clone(), device: self.store.device_id() },
+            location: self.location.clone(),
+            recorded_at: now,
+            hlc: Default::default(),
+            note: note.filter(|n| !n.trim().is_empty()),
+            photos,
+            sensors: Vec::new(),
+        };
+        let code = scan.code.clone();
+        let event = self.store.record_local(self.clock.now_ms(), |hlc| Event { hlc, ..template })?;
+        let receipt = Receipt::of(&event, code);
+        self.recent.push((receipt.clone(), now_ms));
+        if let Some(current) = self.current.as_mut() {
+            current.recent_report = Some(receipt.clone());
+        }
+        Ok(receipt)
+    }
+
+    /// Takes back a report made on this device in the last 10 seconds, by recording a correction
+    /// that voids it. The original stays in the history, marked voided.
+    pub fn undo(&mut self, event_id: EventId) -> Result<Receipt> {
+        let stored = self.store.event(event_id)?.ok_or(Error::EventNotFound(event_id))?;
+        let original = stored.event;
+        if original.recorder.device != self.store.device_id() {
+            return Err(Error::NotOwnEvent(event_id));
+        }
+        if matches!(original.kind, EventKind::Correction { .. }) {
+            return Err(Error::CannotUndoCorrection(event_id));
+        }
+        if stored.voided_by.is_some() {
+            return Err(Error::AlreadyUndone(event_id));
+        }
+        let now = self.clock.now();
+        let elapsed_ms = now.timestamp_millis() - original.recorded_at.timestamp_millis();
+        // Absolute value: if the phone's clock was set back meanwhile, the tap was still recent.
+        if elapsed_ms.abs() > UNDO_WINDOW_MS {
+            return Err(Error::UndoExpired { event: event_id, elapsed_ms, window_ms: UNDO_WINDOW_MS });
+        }
+        let template = Event {
+            id: EventId::new(),
+            kind: EventKind::Correction { voids: event_id },
+            step: original.step,
+            disposition: None,
+            codes: original.codes.clone(),
+            lot: original.lot.clone(),
+            actor: self.user.clone(),
+            recorder: Recorder { party: self.user.party.clone(), device: self.store.device_id() },
+            location: self.location.clone(),
+            recorded_at: now,
+            hlc: Default::default(),
+            note: None,
+            photos: Vec::new(),
+            sensors: Vec::new(),
+        };
+        let correction = self.store.record_local(self.clock.now_ms(), |hlc| Event { hlc, ..template })?;
+        self.recent.retain(|(receipt, _)| receipt.event_id != event_id);
+        if let Some(current) = self.current.as_mut() {
+            current.recent_report = current.recent_report.take().filter(|r| r.event_id != event_id);
+        }
+        let code = original.codes.first().cloned().unwrap_or_default();
+        Ok(Receipt { undo_until_ms: None, ..Receipt::of(&correction, code) })
+    }
+
+    /// Everything recorded about a code, oldest first, with voided reports marked.
+    pub fn history(&self, raw_code: &str) -> Result<Vec<HistoryEntry>> {
+        self.store.history(&canonical_code(raw_code)?)
+    }
+
+    /// Reports waiting for the network.
+    pub fn pending_count(&self) -> Result<u64> {
+        self.store.outbox_pending_count()
+    }
+
+    /// Distinct codes this user recorded today (device's local day), undone reports excluded.
+    pub fn today_count(&self) -> Result<u64> {
+        let now = self.clock.now();
+        let midnight = now
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(*now.offset()).single())
+            .ok_or_else(|| Error::Database("local midnight is not representable".into()))?;
+        let start = midnight.timestamp_millis();
+        let end = (midnight + Duration::days(1)).timestamp_millis();
+        self.store.count_codes_recorded(self.user.party.as_str(), start, end)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! The durable local store: one SQLite file (WAL) holding events, the outbox, a cache of known
+//! lots/units/parties, and device settings.
+//!
+//! Durability contract: when a write method returns `Ok`, the data is on stable storage and
+//! survives the app being killed or the battery dying a moment later (`synchronous = FULL` in WAL
+//! mode fsyncs the log on every commit; `fullfsync` does the same on iOS). Every user action is one
+//! `BEGIN IMMEDIATE … COMMIT` that writes the event, its code index, its outbox row and the clock.
+
+mod catalog;
+mod events;
+mod migrations;
+mod outbox;
+mod settings;
+
+pub use events::{CodeSummary, HistoryEntry, Origin, StoredEvent};
+pub use migrations::SCHEMA_VERSION;
+pub use outbox::{OutboxEntry, OutboxStatus};
+
+use crate::clock::{HlcTimestamp, HybridClock};
+use crate::error::{Error, Result};
+use crate::model::{DeviceId, Event};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The device's database. One writer connection behind a mutex: SQLite serialises writers anyway,
+/// and a single connection keeps the in-memory clock and the persisted one in step.
+pub struct Store {
+    inner: Mutex<Inner>,
+    device: DeviceId,
+}
+
+struct Inner {
+    conn: Connection,
+    clock: HybridClock,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("device", &self.device).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, upgrading its schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database, for tests and previews.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // `journal_mode` answers with the mode actually set (in-memory databases stay "memory").
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA fullfsync = ON;
+             PRAGMA checkpoint_fullfsync = ON;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA journal_size_limit = 4194304;",
+        )?;
+        migrations::migrate(&mut conn)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let device = settings::device_id_or_create(&tx)?;
+        let clock = HybridClock::resume(settings::clock(&tx)?);
+        tx.commit()?;
+        Ok(Self { inner: Mutex::new(Inner { conn, clock }), device })
+    }
+
+    /// This installation's identity, created on first open.
+    pub fn device_id(&self) -> DeviceId {
+        self.device
+    }
+
+    /// The last HLC reading this device issued or observed.
+    pub fn clock(&self) -> HlcTimestamp {
+        self.lock().clock.last()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave SQLite half-written (an open transaction is
+        // rolled back on drop), so a poisoned lock is safe to keep using.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records a new local event: stamps it with the next HLC reading, then writes the event, its
+    /// outbox row and the clock in one durable transaction. `make` builds the event for the stamp.
+    pub fn record_local(&self, physical_ms: u64, make: impl FnOnce(HlcTimestamp) -> Event) -> Result<Event> {
+        let mut inner = self.lock();
+        let Inner { conn, clock } = &mut *inner;
+        let mut next_clock = *clock;
+        let stamp = next_clock.tick(physical_ms);
+        let event = make(stamp);
+        if event.hlc != stamp || event.recorder.device != self.device {
+            return Err(Error::invalid_event("hlc", "a local event must carry this device's id and clock reading"));
+        }
+        event.validate()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq = events::insert(&tx, &event, Origin::Local)?
+            .ok_or_else(|| Error::invalid_event("id", format!("event {} already exists", event.id)))?;
+        outbox::enqueue(&tx, seq, physical_ms)?;
+        settings::set_clock(&tx, stamp)?;
+        tx.commit()?;
+        *clock = next_clock;
+        Ok(event)
+    }
+
+    /// Stores events that came from other replicas (sync pull). Already-known events are skipped,
+    /// so delivering the same batch twice is harmless. Returns how many were new.
+    pub fn insert_remote(&self, batch: &[Event], physical_ms: u64) -> Result<usize> {
+        for event in batch {
+            event.validate()?;
+        }
+        let mut inner = self.lock();
+        let Inner { conn, clock } = &mut *inner;
+        let mut next_clock = *clock;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = 0;
+        for event in batch {
+            if events::insert(&tx, event, Origin::Remote)?.is_some() {
+                added += 1;
+            }
+            next_clock.observe(event.hlc, physical_ms);
+        }
+        settings::set_clock(&tx, next_clock.last())?;
+        tx.commit()?;
+        *clock = next_clock;
+        Ok(added)
+    }
+
+    /// Runs `f` on the connection (reads only; writes go through the methods above).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock().conn)
+    }
+
+    /// Runs `f` inside one immediate transaction and commits it.
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut inner = self.lock();
+        let tx = inner.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` for a healthy file, otherwise SQLite's findings.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+            let lines: Vec<String> = stmt.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+            Ok(lines.join("\n"))
+        })
+    }
+
+    pub fn sync_cursor(&self) -> Result<Option<String>> {
+        self.read(|conn| settings::get(conn, settings::SYNC_CURSOR))
+    }
+
+    pub fn set_sync_cursor(&self, cursor: &str) -> Result<()> {
+        self.write(|tx| settings::set(tx, settings::SYNC_CURSOR, cursor))
+    }
+}
