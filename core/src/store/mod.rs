@@ -167,3 +167,6 @@ impl Store {
         self.write(|tx| settings::set(tx, settings::SYNC_CURSOR, cursor))
     }
 }
+
+#[cfg(test)]
+mod tests;

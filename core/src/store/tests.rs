@@ -1,0 +1,239 @@
+use super::*;
+use crate::clock::HlcTimestamp;
+use crate::model::*;
+use crate::test_support::{morning, report};
+use chrono::{DateTime, FixedOffset, TimeZone};
+use proptest::prelude::*;
+
+fn ts(wall_ms: u64, logical: u32) -> HlcTimestamp {
+    HlcTimestamp { wall_ms, logical }
+}
+
+fn local_report(store: &Store, code: &str, physical_ms: u64) -> Event {
+    let device = store.device_id();
+    store.record_local(physical_ms, |hlc| report(code, device, hlc)).expect("record")
+}
+
+#[test]
+fn a_local_event_lands_with_its_outbox_row_and_survives_reopening() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("device.db");
+    let (device, first, clock) = {
+        let store = Store::open(&path).expect("open");
+        let first = local_report(&store, "KIWI-1", 5_000);
+        assert_eq!(first.hlc, ts(5_000, 0));
+        (store.device_id(), first, store.clock())
+    };
+    let store = Store::open(&path).expect("reopen");
+    assert_eq!(store.device_id(), device, "identity is stable");
+    assert_eq!(store.clock(), clock, "clock is persisted");
+    let stored = store.event(first.id).expect("read").expect("present");
+    assert_eq!(stored.event, first);
+    assert_eq!(stored.origin, Origin::Local);
+    assert_eq!(store.outbox_pending_count().expect("pending"), 1);
+    // The wall clock is now behind the persisted clock: the next stamp is still later.
+    let second = local_report(&store, "KIWI-2", 1_000);
+    assert_eq!(second.hlc, ts(5_000, 1));
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+}
+
+#[test]
+fn a_local_event_must_carry_the_stamp_and_device_it_was_given() {
+    let store = Store::open_in_memory().expect("open");
+    let other = DeviceId::new();
+    let err = store.record_local(1, |hlc| report("X", other, hlc)).expect_err("foreign device");
+    assert_eq!(err.key(), "event_invalid");
+    let device = store.device_id();
+    let err = store.record_local(1, |_| report("X", device, ts(0, 9))).expect_err("made-up stamp");
+    assert_eq!(err.key(), "event_invalid");
+    assert_eq!(store.event_count().expect("count"), 0);
+    assert_eq!(store.clock(), HlcTimestamp::ZERO, "a refused event does not advance the clock");
+}
+
+#[test]
+fn remote_events_are_deduplicated_kept_out_of_the_outbox_and_observed_by_the_clock() {
+    let store = Store::open_in_memory().expect("open");
+    let remote = report("BOX-1", DeviceId::new(), ts(90_000, 4));
+    assert_eq!(store.insert_remote(std::slice::from_ref(&remote), 1_000).expect("first"), 1);
+    assert_eq!(store.insert_remote(&[remote.clone(), remote.clone()], 1_000).expect("again"), 0);
+    assert_eq!(store.event_count().expect("count"), 1);
+    assert_eq!(store.outbox_pending_count().expect("pending"), 0);
+    assert!(store.clock() > remote.hlc);
+    let mine = local_report(&store, "BOX-1", 1_000);
+    assert!(mine.hlc > remote.hlc, "what I record after seeing it sorts after it");
+}
+
+#[test]
+fn an_invalid_remote_batch_is_refused_whole() {
+    let store = Store::open_in_memory().expect("open");
+    let good = report("A", DeviceId::new(), ts(1, 0));
+    let mut bad = report("B", DeviceId::new(), ts(2, 0));
+    bad.sensors.push(SensorValue { kind: SensorKind::TemperatureCelsius, value: f64::NAN, at: None });
+    let err = store.insert_remote(&[good, bad], 0).expect_err("NaN refused");
+    assert!(matches!(err, crate::Error::InvalidEvent { field: "sensors", .. }));
+    assert_eq!(store.event_count().expect("count"), 0);
+}
+
+#[test]
+fn the_outbox_keeps_order_counts_failures_and_forgets_acknowledged_events() {
+    let store = Store::open_in_memory().expect("open");
+    let events: Vec<Event> = (0..5).map(|i| local_report(&store, &format!("C{i}"), 1_000 + i)).collect();
+    let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
+    let batch = store.outbox_batch(3, 10_000).expect("batch");
+    assert_eq!(batch.iter().map(|e| e.event.id).collect::<Vec<_>>(), ids[..3]);
+
+    store.outbox_failed(&ids[..2], "network_timeout", 10_000, 20_000).expect("failed");
+    let status = store.outbox_status().expect("status");
+    assert_eq!((status.pending, status.failing), (5, 2));
+    assert_eq!(status.last_error.as_deref(), Some("network_timeout"));
+    assert_eq!(status.oldest_enqueued_ms, Some(1_000));
+    // Before their retry time the failed ones wait; the rest go ahead.
+    let batch = store.outbox_batch(10, 15_000).expect("batch");
+    assert_eq!(batch.iter().map(|e| e.event.id).collect::<Vec<_>>(), ids[2..]);
+    let batch = store.outbox_batch(10, 20_000).expect("batch");
+    assert_eq!(batch[0].attempts, 1);
+    assert_eq!(batch[0].last_error.as_deref(), Some("network_timeout"));
+
+    store.outbox_acknowledge(&ids[..4]).expect("ack");
+    store.outbox_acknowledge(&ids[..4]).expect("ack twice is harmless");
+    assert_eq!(store.outbox_pending_count().expect("pending"), 1);
+    assert_eq!(store.outbox_status().expect("status").failing, 0);
+    assert_eq!(store.event_count().expect("events stay"), 5);
+}
+
+#[test]
+fn the_catalog_caches_parties_lots_and_units() {
+    let store = Store::open_in_memory().expect("open");
+    let farm =
+        Party { id: PartyId::new("farm-1"), kind: PartyKind::Farm, name: "王家".into(), region: Some("610".into()) };
+    store.upsert_party(&farm).expect("party");
+    let lot = Lot {
+        id: LotId::new("L1"),
+        product: "苹果".into(),
+        variety: None,
+        farm: farm.id.clone(),
+        plot: None,
+        harvest_date: Some(morning().date_naive()),
+        grade: None,
+    };
+    store.upsert_lot(&lot).expect("lot");
+    let mut unit = TraceUnit { code: "ITEM-1".into(), level: UnitLevel::Item, lot: Some(lot.id.clone()), parent: None };
+    store.upsert_unit(&unit).expect("unit");
+    unit.parent = Some("BOX-1".into());
+    store.upsert_unit(&unit).expect("update");
+    assert_eq!(store.party(&farm.id).expect("read"), Some(farm));
+    assert_eq!(store.lot(&lot.id).expect("read"), Some(lot));
+    assert_eq!(store.unit("ITEM-1").expect("read"), Some(unit));
+    assert_eq!(store.unit("nope").expect("read"), None);
+}
+
+#[test]
+fn sync_cursor_round_trips() {
+    let store = Store::open_in_memory().expect("open");
+    assert_eq!(store.sync_cursor().expect("read"), None);
+    store.set_sync_cursor("42").expect("write");
+    assert_eq!(store.sync_cursor().expect("read").as_deref(), Some("42"));
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof!["[A-Za-z0-9-]{1,24}", "[\\p{Han}]{1,6}", "01[0-9]{14}\u{1D}10[A-Z0-9]{1,8}"]
+}
+
+fn finite() -> impl Strategy<Value = f64> {
+    prop_oneof![-60.0f64..60.0, Just(0.0), Just(-0.0), Just(1e-300)]
+}
+
+fn kind() -> impl Strategy<Value = EventKind> {
+    prop_oneof![
+        Just(EventKind::Observation),
+        Just(EventKind::Report),
+        Just(EventKind::SensorReading),
+        (text(), any::<bool>()).prop_map(|(parent, pack)| EventKind::Aggregation {
+            parent,
+            action: if pack { AggregationAction::Pack } else { AggregationAction::Unpack },
+        }),
+        prop::collection::vec(text(), 0..3).prop_map(|outputs| EventKind::Transformation { outputs }),
+        (text(), text()).prop_map(|(a, b)| EventKind::Handover { from: PartyId(a), to: PartyId(b) }),
+        (text(), prop::option::of(text()), prop::option::of(0.0f64..1e6), prop::option::of(0u32..90)).prop_map(
+            |(activity, input, amount, phi)| EventKind::FarmRecord(FarmRecord {
+                activity,
+                plot: None,
+                input,
+                amount: amount.map(|value| Quantity { value, unit: "kg".into() }),
+                pre_harvest_interval_days: phi,
+                grade: Some("A".into()),
+            })
+        ),
+        Just(EventKind::Correction { voids: EventId::new() }),
+    ]
+}
+
+fn recorded_at() -> impl Strategy<Value = DateTime<FixedOffset>> {
+    (0i64..4_000_000_000_000, -720i32..=840).prop_map(|(ms, offset_min)| {
+        let offset = FixedOffset::east_opt(offset_min * 60).expect("offset in range");
+        offset.timestamp_millis_opt(ms).single().expect("representable")
+    })
+}
+
+prop_compose! {
+    fn event()(
+        kind in kind(),
+        step in prop::option::of(prop::sample::select(BizStep::ALL)),
+        reason in prop::option::of(prop::sample::select(AbnormalReason::ALL)),
+        codes in prop::collection::vec(text(), 1..4),
+        lot in prop::option::of(text()),
+        role in prop::sample::select(Role::ALL),
+        gps in prop::option::of((-90.0f64..=90.0, -180.0f64..=180.0, prop::option::of(0.0f32..500.0))),
+        recorded_at in recorded_at(),
+        hlc in (0u64..i64::MAX as u64, any::<u32>()),
+        note in prop::option::of("\\PC{0,40}"),
+        photos in prop::collection::vec("[0-9a-f]{64}", 0..2),
+        sensors in prop::collection::vec(finite(), 0..3),
+    ) -> Event {
+        Event {
+            id: EventId::new(),
+            disposition: Some(reason.map_or(Disposition::Normal, Disposition::Abnormal)),
+            kind,
+            step,
+            codes,
+            lot: lot.map(LotId),
+            actor: Actor { party: PartyId::new("actor"), role },
+            recorder: Recorder { party: PartyId::new("recorder"), device: DeviceId::new() },
+            location: gps.map(|(lat, lon, accuracy_m)| Location {
+                gps: Some(GeoPoint { lat, lon, accuracy_m }),
+                place: Some(PlaceId::new("shed")),
+            }),
+            recorded_at,
+            hlc: ts(hlc.0, hlc.1),
+            note,
+            photos: photos.into_iter().map(PhotoRef).collect(),
+            sensors: sensors.into_iter().map(|value| SensorValue {
+                kind: SensorKind::TemperatureCelsius, value, at: Some(recorded_at),
+            }).collect(),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn events_round_trip_through_a_file_exactly(events in prop::collection::vec(event(), 1..8)) {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("round-trip.db");
+        Store::open(&path).expect("open").insert_remote(&events, 0).expect("insert");
+        let store = Store::open(&path).expect("reopen");
+        for event in &events {
+            let stored = store.event(event.id).expect("read").expect("present");
+            prop_assert_eq!(&stored.event, event);
+            for code in &event.codes {
+                let history = store.history(code).expect("history");
+                prop_assert!(history.iter().any(|h| h.event.id == event.id));
+                // History is in causal order.
+                prop_assert!(history.windows(2).all(|w| w[0].event.cmp_causal(&w[1].event).is_lt()));
+            }
+        }
+        let all: Vec<Event> = store.all_events().expect("all").into_iter().map(|s| s.event).collect();
+        prop_assert_eq!(&all, &events);
+    }
+}

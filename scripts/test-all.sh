@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every check and test in the repository, as CI does. Usage: ./scripts/test-all.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test (unit, property, crash and volume tests)"
+cargo test --workspace
+
+step "all tests passed"
