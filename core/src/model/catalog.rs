@@ -2,6 +2,7 @@
 //! it knows so a scan can say "kiwi, lot K-0815, Li's orchard" with no network.
 
 use super::ids::{LotId, PartyId};
+use super::vocabulary::keyed_enum;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -18,32 +19,14 @@ pub struct Lot {
     pub grade: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitLevel {
-    Item,
-    Box,
-    Pallet,
-}
-
-impl UnitLevel {
-    pub fn key(self) -> &'static str {
-        match self {
-            UnitLevel::Item => "item",
-            UnitLevel::Box => "box",
-            UnitLevel::Pallet => "pallet",
-        }
+keyed_enum!(
+    /// How goods are packed: an item (one fruit, one bag), a box, or a pallet of boxes.
+    UnitLevel {
+        Item = "item",
+        Box = "box",
+        Pallet = "pallet",
     }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        match key {
-            "item" => Some(UnitLevel::Item),
-            "box" => Some(UnitLevel::Box),
-            "pallet" => Some(UnitLevel::Pallet),
-            _ => None,
-        }
-    }
-}
+);
 
 /// Something with a code on it: an item, a box or a pallet. `parent` is the container it was
 /// last packed into (box ↔ item aggregation).
@@ -55,38 +38,16 @@ pub struct TraceUnit {
     pub parent: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PartyKind {
-    Farm,
-    Coop,
-    Warehouse,
-    Carrier,
-    Retailer,
-}
-
-impl PartyKind {
-    pub fn key(self) -> &'static str {
-        match self {
-            PartyKind::Farm => "farm",
-            PartyKind::Coop => "coop",
-            PartyKind::Warehouse => "warehouse",
-            PartyKind::Carrier => "carrier",
-            PartyKind::Retailer => "retailer",
-        }
+keyed_enum!(
+    /// What a party is in the chain.
+    PartyKind {
+        Farm = "farm",
+        Coop = "coop",
+        Warehouse = "warehouse",
+        Carrier = "carrier",
+        Retailer = "retailer",
     }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        match key {
-            "farm" => Some(PartyKind::Farm),
-            "coop" => Some(PartyKind::Coop),
-            "warehouse" => Some(PartyKind::Warehouse),
-            "carrier" => Some(PartyKind::Carrier),
-            "retailer" => Some(PartyKind::Retailer),
-            _ => None,
-        }
-    }
-}
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {

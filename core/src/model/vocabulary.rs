@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A closed vocabulary whose values have stable keys; `ALL`, `key()` and `from_key()`.
 macro_rules! keyed_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $key:literal),+ $(,)? }) => {
         $(#[$doc])*
@@ -34,6 +35,8 @@ macro_rules! keyed_enum {
         }
     };
 }
+
+pub(crate) use keyed_enum;
 
 keyed_enum!(
     /// What happened to the goods, in the order produce normally flows from orchard to customer.

@@ -109,6 +109,27 @@ impl Session {
         self.recent.iter().rev().map(|(receipt, _)| receipt).find(|receipt| receipt.code == code)
     }
 
+    /// An event of `kind` about `codes`, by this user on this device, at `now`; the store stamps
+    /// its clock reading when recording it.
+    fn new_event(&self, kind: EventKind, codes: Vec<String>, now: DateTime<FixedOffset>) -> Event {
+        Event {
+            id: EventId::new(),
+            kind,
+            step: None,
+            disposition: None,
+            codes,
+            lot: None,
+            actor: self.user.clone(),
+            recorder: Recorder { party: self.user.party.clone(), device: self.store.device_id() },
+            location: self.location.clone(),
+            recorded_at: now,
+            hlc: Default::default(),
+            note: None,
+            photos: Vec::new(),
+            sensors: Vec::new(),
+        }
+    }
+
     /// Reads a scanned payload and says what this phone knows about it.
     pub fn scan(&mut self, raw_payload: &str) -> Result<ScanResult> {
         let code = canonical_code(raw_payload)?;
@@ -162,22 +183,12 @@ impl Session {
         if let Some(earlier) = self.recent_report(&scan.code).filter(|r| r.disposition == Some(disposition)) {
             return Ok(Receipt { duplicate: true, ..earlier.clone() });
         }
-        let template = Event {
-            id: EventId::new(),
-            kind: EventKind::Report,
-            step: Some(scan.next_step),
-            disposition: Some(disposition),
-            codes: vec![scan.code.clone()],
-            lot: scan.lot.as_ref().map(|l| l.id.clone()),
-            actor: self.user.clone(),
-            recorder: Recorder { party: self.user.party.clone(), device: self.store.device_id() },
-            location: self.location.clone(),
-            recorded_at: now,
-            hlc: Default::default(),
-            note: note.filter(|n| !n.trim().is_empty()),
-            photos,
-            sensors: Vec::new(),
-        };
+        let mut template = self.new_event(EventKind::Report, vec![scan.code.clone()], now);
+        template.step = Some(scan.next_step);
+        template.disposition = Some(disposition);
+        template.lot = scan.lot.as_ref().map(|l| l.id.clone());
+        template.note = note.filter(|n| !n.trim().is_empty());
+        template.photos = photos;
         let code = scan.code.clone();
         let event = self.store.record_local(self.clock.now_ms(), |hlc| Event { hlc, ..template })?;
         let receipt = Receipt::of(&event, code);
@@ -208,22 +219,9 @@ impl Session {
         if elapsed_ms.abs() > UNDO_WINDOW_MS {
             return Err(Error::UndoExpired { event: event_id, elapsed_ms, window_ms: UNDO_WINDOW_MS });
         }
-        let template = Event {
-            id: EventId::new(),
-            kind: EventKind::Correction { voids: event_id },
-            step: original.step,
-            disposition: None,
-            codes: original.codes.clone(),
-            lot: original.lot.clone(),
-            actor: self.user.clone(),
-            recorder: Recorder { party: self.user.party.clone(), device: self.store.device_id() },
-            location: self.location.clone(),
-            recorded_at: now,
-            hlc: Default::default(),
-            note: None,
-            photos: Vec::new(),
-            sensors: Vec::new(),
-        };
+        let mut template = self.new_event(EventKind::Correction { voids: event_id }, original.codes.clone(), now);
+        template.step = original.step;
+        template.lot = original.lot.clone();
         let correction = self.store.record_local(self.clock.now_ms(), |hlc| Event { hlc, ..template })?;
         self.recent.retain(|(receipt, _)| receipt.event_id != event_id);
         if let Some(current) = self.current.as_mut() {
