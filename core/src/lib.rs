@@ -11,6 +11,7 @@ mod error;
 pub mod model;
 pub mod session;
 pub mod store;
+pub mod sync;
 
 pub use error::{Error, Result};
 pub use session::{Receipt, ScanResult, Session};

@@ -1,8 +1,9 @@
 //! Builders shared by the unit tests: a fixed clock, a user, and well-formed events.
 
 use crate::clock::{HlcTimestamp, ManualClock};
-use crate::model::{Actor, DeviceId, Disposition, Event, EventId, EventKind, PartyId, Recorder, Role};
-use chrono::{DateTime, FixedOffset};
+use crate::model::*;
+use chrono::{DateTime, FixedOffset, TimeZone};
+use proptest::prelude::*;
 use std::sync::Arc;
 
 /// 2026-11-23 08:00 in China (UTC+8): a morning in the orchard.
@@ -35,5 +36,89 @@ pub fn report(code: &str, device: DeviceId, hlc: HlcTimestamp) -> Event {
         note: None,
         photos: Vec::new(),
         sensors: Vec::new(),
+    }
+}
+
+fn ts(wall_ms: u64, logical: u32) -> HlcTimestamp {
+    HlcTimestamp { wall_ms, logical }
+}
+
+/// Proptest strategies for well-formed events of every kind.
+pub fn arb_text() -> impl Strategy<Value = String> {
+    prop_oneof!["[A-Za-z0-9-]{1,24}", "[\\p{Han}]{1,6}", "01[0-9]{14}\u{1D}10[A-Z0-9]{1,8}"]
+}
+
+fn finite() -> impl Strategy<Value = f64> {
+    prop_oneof![-60.0f64..60.0, Just(0.0), Just(-0.0), Just(1e-300)]
+}
+
+fn kind() -> impl Strategy<Value = EventKind> {
+    prop_oneof![
+        Just(EventKind::Observation),
+        Just(EventKind::Report),
+        Just(EventKind::SensorReading),
+        (arb_text(), any::<bool>()).prop_map(|(parent, pack)| EventKind::Aggregation {
+            parent,
+            action: if pack { AggregationAction::Pack } else { AggregationAction::Unpack },
+        }),
+        prop::collection::vec(arb_text(), 0..3).prop_map(|outputs| EventKind::Transformation { outputs }),
+        (arb_text(), arb_text()).prop_map(|(a, b)| EventKind::Handover { from: PartyId(a), to: PartyId(b) }),
+        (arb_text(), prop::option::of(arb_text()), prop::option::of(0.0f64..1e6), prop::option::of(0u32..90)).prop_map(
+            |(activity, input, amount, phi)| EventKind::FarmRecord(FarmRecord {
+                activity,
+                plot: None,
+                input,
+                amount: amount.map(|value| Quantity { value, unit: "kg".into() }),
+                pre_harvest_interval_days: phi,
+                grade: Some("A".into()),
+            })
+        ),
+        Just(EventKind::Correction { voids: EventId::new() }),
+    ]
+}
+
+fn recorded_at() -> impl Strategy<Value = DateTime<FixedOffset>> {
+    (0i64..4_000_000_000_000, -720i32..=840).prop_map(|(ms, offset_min)| {
+        let offset = FixedOffset::east_opt(offset_min * 60).expect("offset in range");
+        offset.timestamp_millis_opt(ms).single().expect("representable")
+    })
+}
+
+prop_compose! {
+    pub fn arb_event()(
+        kind in kind(),
+        step in prop::option::of(prop::sample::select(BizStep::ALL)),
+        reason in prop::option::of(prop::sample::select(AbnormalReason::ALL)),
+        codes in prop::collection::vec(arb_text(), 1..4),
+        lot in prop::option::of(arb_text()),
+        role in prop::sample::select(Role::ALL),
+        gps in prop::option::of((-90.0f64..=90.0, -180.0f64..=180.0, prop::option::of(0.0f32..500.0))),
+        recorded_at in recorded_at(),
+        hlc in (0u64..i64::MAX as u64, any::<u32>()),
+        note in prop::option::of("\\PC{0,40}"),
+        photos in prop::collection::vec("[0-9a-f]{64}", 0..2),
+        sensors in prop::collection::vec(finite(), 0..3),
+    ) -> Event {
+        Event {
+            id: EventId::new(),
+            disposition: Some(reason.map_or(Disposition::Normal, Disposition::Abnormal)),
+            kind,
+            step,
+            codes,
+            lot: lot.map(LotId),
+            actor: Actor { party: PartyId::new("actor"), role },
+            recorder: Recorder { party: PartyId::new("recorder"), device: DeviceId::new() },
+            location: gps.map(|(lat, lon, accuracy_m)| Location {
+                gps: Some(GeoPoint { lat, lon, accuracy_m }),
+                place: Some(PlaceId::new("shed")),
+            }),
+            recorded_at,
+            hlc: ts(hlc.0, hlc.1),
+            note,
+            photos: photos.into_iter().map(PhotoRef).collect(),
+            sensors: sensors.into_iter().map(|value| SensorValue {
+                kind: SensorKind::TemperatureCelsius, value, at: Some(recorded_at),
+            }).collect(),
+        }
     }
 }

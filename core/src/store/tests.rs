@@ -1,8 +1,7 @@
 use super::*;
 use crate::clock::HlcTimestamp;
 use crate::model::*;
-use crate::test_support::{morning, report};
-use chrono::{DateTime, FixedOffset, TimeZone};
+use crate::test_support::{arb_event, morning, report};
 use proptest::prelude::*;
 
 fn ts(wall_ms: u64, logical: u32) -> HlcTimestamp {
@@ -135,90 +134,11 @@ fn sync_cursor_round_trips() {
     assert_eq!(store.sync_cursor().expect("read").as_deref(), Some("42"));
 }
 
-fn text() -> impl Strategy<Value = String> {
-    prop_oneof!["[A-Za-z0-9-]{1,24}", "[\\p{Han}]{1,6}", "01[0-9]{14}\u{1D}10[A-Z0-9]{1,8}"]
-}
-
-fn finite() -> impl Strategy<Value = f64> {
-    prop_oneof![-60.0f64..60.0, Just(0.0), Just(-0.0), Just(1e-300)]
-}
-
-fn kind() -> impl Strategy<Value = EventKind> {
-    prop_oneof![
-        Just(EventKind::Observation),
-        Just(EventKind::Report),
-        Just(EventKind::SensorReading),
-        (text(), any::<bool>()).prop_map(|(parent, pack)| EventKind::Aggregation {
-            parent,
-            action: if pack { AggregationAction::Pack } else { AggregationAction::Unpack },
-        }),
-        prop::collection::vec(text(), 0..3).prop_map(|outputs| EventKind::Transformation { outputs }),
-        (text(), text()).prop_map(|(a, b)| EventKind::Handover { from: PartyId(a), to: PartyId(b) }),
-        (text(), prop::option::of(text()), prop::option::of(0.0f64..1e6), prop::option::of(0u32..90)).prop_map(
-            |(activity, input, amount, phi)| EventKind::FarmRecord(FarmRecord {
-                activity,
-                plot: None,
-                input,
-                amount: amount.map(|value| Quantity { value, unit: "kg".into() }),
-                pre_harvest_interval_days: phi,
-                grade: Some("A".into()),
-            })
-        ),
-        Just(EventKind::Correction { voids: EventId::new() }),
-    ]
-}
-
-fn recorded_at() -> impl Strategy<Value = DateTime<FixedOffset>> {
-    (0i64..4_000_000_000_000, -720i32..=840).prop_map(|(ms, offset_min)| {
-        let offset = FixedOffset::east_opt(offset_min * 60).expect("offset in range");
-        offset.timestamp_millis_opt(ms).single().expect("representable")
-    })
-}
-
-prop_compose! {
-    fn event()(
-        kind in kind(),
-        step in prop::option::of(prop::sample::select(BizStep::ALL)),
-        reason in prop::option::of(prop::sample::select(AbnormalReason::ALL)),
-        codes in prop::collection::vec(text(), 1..4),
-        lot in prop::option::of(text()),
-        role in prop::sample::select(Role::ALL),
-        gps in prop::option::of((-90.0f64..=90.0, -180.0f64..=180.0, prop::option::of(0.0f32..500.0))),
-        recorded_at in recorded_at(),
-        hlc in (0u64..i64::MAX as u64, any::<u32>()),
-        note in prop::option::of("\\PC{0,40}"),
-        photos in prop::collection::vec("[0-9a-f]{64}", 0..2),
-        sensors in prop::collection::vec(finite(), 0..3),
-    ) -> Event {
-        Event {
-            id: EventId::new(),
-            disposition: Some(reason.map_or(Disposition::Normal, Disposition::Abnormal)),
-            kind,
-            step,
-            codes,
-            lot: lot.map(LotId),
-            actor: Actor { party: PartyId::new("actor"), role },
-            recorder: Recorder { party: PartyId::new("recorder"), device: DeviceId::new() },
-            location: gps.map(|(lat, lon, accuracy_m)| Location {
-                gps: Some(GeoPoint { lat, lon, accuracy_m }),
-                place: Some(PlaceId::new("shed")),
-            }),
-            recorded_at,
-            hlc: ts(hlc.0, hlc.1),
-            note,
-            photos: photos.into_iter().map(PhotoRef).collect(),
-            sensors: sensors.into_iter().map(|value| SensorValue {
-                kind: SensorKind::TemperatureCelsius, value, at: Some(recorded_at),
-            }).collect(),
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn events_round_trip_through_a_file_exactly(events in prop::collection::vec(event(), 1..8)) {
+    fn events_round_trip_through_a_file_exactly(events in prop::collection::vec(arb_event(), 1..8)) {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("round-trip.db");
         Store::open(&path).expect("open").insert_remote(&events, 0).expect("insert");

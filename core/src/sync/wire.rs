@@ -1,0 +1,309 @@
+//! The event wire format, version 1: compact, compressed, and frozen.
+//!
+//! Phones sync over weak 2G/4G links, so bytes matter: a batch is the postcard encoding of flat
+//! wire structs (varints, no field names), deflate-compressed. The wire structs mirror the model
+//! but are separate from it on purpose: the model may grow, the wire of version 1 may not — a
+//! golden-bytes test guards it. Vocabularies travel as one-byte codes from the frozen tables below.
+
+use crate::clock::HlcTimestamp;
+use crate::model::*;
+use chrono::{DateTime, FixedOffset, TimeZone};
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use uuid::Uuid;
+
+/// The wire format version this code speaks; sent in every batch.
+pub const WIRE_VERSION: u16 = 1;
+/// Content type of a compressed batch on HTTP.
+pub const CONTENT_TYPE: &str = "application/x-fieldtrace-events";
+/// The most a batch may inflate to: a compressed body cannot turn into a memory bomb.
+pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+
+// Frozen code tables: the index is the wire code. Append only.
+const STEPS: [BizStep; 9] = [
+    BizStep::Harvesting,
+    BizStep::Packing,
+    BizStep::WarehouseIn,
+    BizStep::WarehouseOut,
+    BizStep::Loading,
+    BizStep::Transfer,
+    BizStep::Receiving,
+    BizStep::Delivering,
+    BizStep::Inspecting,
+];
+const REASONS: [AbnormalReason; 8] = [
+    AbnormalReason::Bruised,
+    AbnormalReason::Rotten,
+    AbnormalReason::OverTemperature,
+    AbnormalReason::Wet,
+    AbnormalReason::CrushedPackage,
+    AbnormalReason::Missing,
+    AbnormalReason::WrongItem,
+    AbnormalReason::Other,
+];
+const ROLES: [Role; 4] = [Role::Farmer, Role::Assistant, Role::Driver, Role::Manager];
+const SENSORS: [SensorKind; 2] = [SensorKind::TemperatureCelsius, SensorKind::RelativeHumidityPercent];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WireError {
+    #[error("unsupported wire version {found}; this side speaks {WIRE_VERSION}")]
+    Version { found: u16 },
+    #[error("the batch is not valid deflate data or inflates beyond {MAX_INFLATED_BYTES} bytes")]
+    Compression,
+    #[error("the batch does not decode: {0}")]
+    Malformed(String),
+    #[error("event {index}: unknown {what} code {code}")]
+    UnknownCode { index: usize, what: &'static str, code: u8 },
+    #[error("event {index}: {reason}")]
+    InvalidEvent { index: usize, reason: String },
+}
+
+impl WireError {
+    pub fn key(&self) -> &'static str {
+        match self {
+            WireError::Version { .. } => "wire_version",
+            WireError::Compression => "wire_compression",
+            WireError::Malformed(_) => "wire_malformed",
+            WireError::UnknownCode { .. } => "wire_unknown_code",
+            WireError::InvalidEvent { .. } => "wire_invalid_event",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct WireBatch {
+    version: u16,
+    events: Vec<WireEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct WireEvent {
+    id: [u8; 16],
+    kind: WireKind,
+    step: Option<u8>,
+    /// 0: normal; 1 + reason code: abnormal.
+    disposition: Option<u8>,
+    codes: Vec<String>,
+    lot: Option<String>,
+    actor_party: String,
+    actor_role: u8,
+    recorder_party: String,
+    device: [u8; 16],
+    location: Option<WireLocation>,
+    hlc_wall: u64,
+    hlc_logical: u32,
+    /// Device wall time minus `hlc_wall`: usually 0, so one byte instead of six.
+    recorded_delta_ms: i64,
+    utc_offset_s: i32,
+    note: Option<String>,
+    photos: Vec<String>,
+    sensors: Vec<WireSensor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum WireKind {
+    Observation,
+    Report,
+    Aggregation { parent: String, pack: bool },
+    Transformation { outputs: Vec<String> },
+    Handover { from: String, to: String },
+    FarmRecord(WireFarmRecord),
+    SensorReading,
+    Correction { voids: [u8; 16] },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct WireFarmRecord {
+    activity: String,
+    plot: Option<String>,
+    input: Option<String>,
+    amount: Option<(f64, String)>,
+    pre_harvest_interval_days: Option<u32>,
+    grade: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct WireLocation {
+    gps: Option<(f64, f64, Option<f32>)>,
+    place: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct WireSensor {
+    kind: u8,
+    value: f64,
+    at: Option<(i64, i32)>,
+}
+
+fn code_of<T: PartialEq>(table: &[T], value: &T) -> u8 {
+    // Every vocabulary value is in its table (checked by a test), and tables are far below 256.
+    table.iter().position(|v| v == value).map_or(u8::MAX, |i| i as u8)
+}
+
+impl From<&Event> for WireEvent {
+    fn from(e: &Event) -> Self {
+        let kind = match &e.kind {
+            EventKind::Observation => WireKind::Observation,
+            EventKind::Report => WireKind::Report,
+            EventKind::Aggregation { parent, action } => {
+                WireKind::Aggregation { parent: parent.clone(), pack: *action == AggregationAction::Pack }
+            }
+            EventKind::Transformation { outputs } => WireKind::Transformation { outputs: outputs.clone() },
+            EventKind::Handover { from, to } => WireKind::Handover { from: from.0.clone(), to: to.0.clone() },
+            EventKind::FarmRecord(r) => WireKind::FarmRecord(WireFarmRecord {
+                activity: r.activity.clone(),
+                plot: r.plot.clone(),
+                input: r.input.clone(),
+                amount: r.amount.as_ref().map(|q| (q.value, q.unit.clone())),
+                pre_harvest_interval_days: r.pre_harvest_interval_days,
+                grade: r.grade.clone(),
+            }),
+            EventKind::SensorReading => WireKind::SensorReading,
+            EventKind::Correction { voids } => WireKind::Correction { voids: voids.0.into_bytes() },
+        };
+        let recorded_ms = e.recorded_at.timestamp_millis();
+        WireEvent {
+            id: e.id.0.into_bytes(),
+            kind,
+            step: e.step.map(|s| code_of(&STEPS, &s)),
+            disposition: e.disposition.map(|d| match d {
+                Disposition::Normal => 0,
+                Disposition::Abnormal(r) => 1 + code_of(&REASONS, &r),
+            }),
+            codes: e.codes.clone(),
+            lot: e.lot.as_ref().map(|l| l.0.clone()),
+            actor_party: e.actor.party.0.clone(),
+            actor_role: code_of(&ROLES, &e.actor.role),
+            recorder_party: e.recorder.party.0.clone(),
+            device: e.recorder.device.0.into_bytes(),
+            location: e.location.as_ref().map(|l| WireLocation {
+                gps: l.gps.map(|g| (g.lat, g.lon, g.accuracy_m)),
+                place: l.place.as_ref().map(|p| p.0.clone()),
+            }),
+            hlc_wall: e.hlc.wall_ms,
+            hlc_logical: e.hlc.logical,
+            recorded_delta_ms: recorded_ms.wrapping_sub(e.hlc.wall_ms as i64),
+            utc_offset_s: e.recorded_at.offset().local_minus_utc(),
+            note: e.note.clone(),
+            photos: e.photos.iter().map(|p| p.0.clone()).collect(),
+            sensors: e
+                .sensors
+                .iter()
+                .map(|s| WireSensor {
+                    kind: code_of(&SENSORS, &s.kind),
+                    value: s.value,
+                    at: s.at.map(|at| (at.timestamp_millis(), at.offset().local_minus_utc())),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn lookup<T: Copy>(table: &[T], code: u8, index: usize, what: &'static str) -> Result<T, WireError> {
+    table.get(usize::from(code)).copied().ok_or(WireError::UnknownCode { index, what, code })
+}
+
+fn time(ms: i64, offset_s: i32, index: usize) -> Result<DateTime<FixedOffset>, WireError> {
+    FixedOffset::east_opt(offset_s)
+        .and_then(|offset| offset.timestamp_millis_opt(ms).single())
+        .ok_or_else(|| WireError::InvalidEvent { index, reason: format!("time {ms} ms at offset {offset_s} s") })
+}
+
+impl WireEvent {
+    fn into_event(self, index: usize) -> Result<Event, WireError> {
+        let kind = match self.kind {
+            WireKind::Observation => EventKind::Observation,
+            WireKind::Report => EventKind::Report,
+            WireKind::Aggregation { parent, pack } => EventKind::Aggregation {
+                parent,
+                action: if pack { AggregationAction::Pack } else { AggregationAction::Unpack },
+            },
+            WireKind::Transformation { outputs } => EventKind::Transformation { outputs },
+            WireKind::Handover { from, to } => EventKind::Handover { from: PartyId(from), to: PartyId(to) },
+            WireKind::FarmRecord(r) => EventKind::FarmRecord(FarmRecord {
+                activity: r.activity,
+                plot: r.plot,
+                input: r.input,
+                amount: r.amount.map(|(value, unit)| Quantity { value, unit }),
+                pre_harvest_interval_days: r.pre_harvest_interval_days,
+                grade: r.grade,
+            }),
+            WireKind::SensorReading => EventKind::SensorReading,
+            WireKind::Correction { voids } => EventKind::Correction { voids: EventId(Uuid::from_bytes(voids)) },
+        };
+        let disposition = match self.disposition {
+            None => None,
+            Some(0) => Some(Disposition::Normal),
+            Some(code) => Some(Disposition::Abnormal(lookup(&REASONS, code - 1, index, "abnormal reason")?)),
+        };
+        let sensors = self
+            .sensors
+            .into_iter()
+            .map(|s| {
+                Ok(SensorValue {
+                    kind: lookup(&SENSORS, s.kind, index, "sensor kind")?,
+                    value: s.value,
+                    at: s.at.map(|(ms, offset)| time(ms, offset, index)).transpose()?,
+                })
+            })
+            .collect::<Result<_, WireError>>()?;
+        let recorded_ms = (self.hlc_wall as i64).wrapping_add(self.recorded_delta_ms);
+        let event = Event {
+            id: EventId(Uuid::from_bytes(self.id)),
+            kind,
+            step: self.step.map(|code| lookup(&STEPS, code, index, "business step")).transpose()?,
+            disposition,
+            codes: self.codes,
+            lot: self.lot.map(LotId),
+            actor: Actor { party: PartyId(self.actor_party), role: lookup(&ROLES, self.actor_role, index, "role")? },
+            recorder: Recorder { party: PartyId(self.recorder_party), device: DeviceId(Uuid::from_bytes(self.device)) },
+            location: self.location.map(|l| Location {
+                gps: l.gps.map(|(lat, lon, accuracy_m)| GeoPoint { lat, lon, accuracy_m }),
+                place: l.place.map(PlaceId),
+            }),
+            recorded_at: time(recorded_ms, self.utc_offset_s, index)?,
+            hlc: HlcTimestamp { wall_ms: self.hlc_wall, logical: self.hlc_logical },
+            note: self.note,
+            photos: self.photos.into_iter().map(PhotoRef).collect(),
+            sensors,
+        };
+        event.validate().map_err(|err| WireError::InvalidEvent { index, reason: err.to_string() })?;
+        Ok(event)
+    }
+}
+
+/// Encodes events into one compressed batch.
+pub fn encode_events(events: &[Event]) -> Vec<u8> {
+    let batch = WireBatch { version: WIRE_VERSION, events: events.iter().map(WireEvent::from).collect() };
+    // Encoding plain structs into memory cannot fail; an empty vec would be refused by the peer.
+    let raw = postcard::to_stdvec(&batch).unwrap_or_default();
+    let mut encoder = DeflateEncoder::new(Vec::with_capacity(raw.len() / 3), Compression::best());
+    let compressed = encoder.write_all(&raw).and_then(|_| encoder.finish());
+    compressed.unwrap_or_default()
+}
+
+/// Decodes and validates a compressed batch. Every event is checked as `Event::validate` does, so
+/// nothing malformed from the network reaches a store.
+pub fn decode_events(bytes: &[u8]) -> Result<Vec<Event>, WireError> {
+    let mut raw = Vec::new();
+    DeflateDecoder::new(bytes)
+        .take(MAX_INFLATED_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|_| WireError::Compression)?;
+    if raw.len() as u64 > MAX_INFLATED_BYTES {
+        return Err(WireError::Compression);
+    }
+    // The version comes first so a future format is recognised before it is misread.
+    let (version, _) = postcard::take_from_bytes::<u16>(&raw).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if version != WIRE_VERSION {
+        return Err(WireError::Version { found: version });
+    }
+    let batch: WireBatch = postcard::from_bytes(&raw).map_err(|e| WireError::Malformed(e.to_string()))?;
+    batch.events.into_iter().enumerate().map(|(index, event)| event.into_event(index)).collect()
+}
+
+#[cfg(test)]
+mod tests;
