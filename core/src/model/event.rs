@@ -224,3 +224,20 @@ impl Event {
         Ok(())
     }
 }
+
+impl crate::model::Role {
+    /// Whether a person in this role may record events of `kind`. The server enforces this on
+    /// push; transformations (re-sorting lots into new ones) are a manager's decision.
+    pub fn may_record(self, kind: &EventKind) -> bool {
+        use crate::model::Role::*;
+        match kind {
+            EventKind::Observation | EventKind::Report | EventKind::Correction { .. } | EventKind::SensorReading => {
+                true
+            }
+            EventKind::Aggregation { .. } => matches!(self, Farmer | Assistant | Manager),
+            EventKind::FarmRecord(_) => matches!(self, Farmer | Assistant | Manager),
+            EventKind::Handover { .. } => matches!(self, Driver | Manager | Assistant),
+            EventKind::Transformation { .. } => self == Manager,
+        }
+    }
+}

@@ -11,19 +11,26 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql")];
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the database up to `SCHEMA_VERSION`, or refuses one written by newer code (which may
-/// hold data this version would misread).
+/// Brings the device database up to `SCHEMA_VERSION`.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    apply_migrations(conn, MIGRATIONS)
+}
+
+/// Applies the numbered `migrations` a database has not run yet, in one transaction keyed on
+/// `PRAGMA user_version`, or refuses a database written by newer code (which may hold data this
+/// version would misread). Shared with the sync server's own schema.
+pub fn apply_migrations(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
+    let latest = migrations.len() as i64;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew { found, supported: SCHEMA_VERSION });
+    if found > latest {
+        return Err(Error::SchemaTooNew { found, supported: latest });
     }
     let pending = usize::try_from(found).map_err(|_| Error::Corrupt(format!("negative schema version {found}")))?;
-    for sql in &MIGRATIONS[pending..] {
+    for sql in &migrations[pending..] {
         tx.execute_batch(sql)?;
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.pragma_update(None, "user_version", latest)?;
     tx.commit()?;
     Ok(())
 }

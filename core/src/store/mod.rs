@@ -13,7 +13,7 @@ mod outbox;
 mod settings;
 
 pub use events::{CodeSummary, HistoryEntry, Origin, StoredEvent};
-pub use migrations::SCHEMA_VERSION;
+pub use migrations::{apply_migrations, SCHEMA_VERSION};
 pub use outbox::{OutboxEntry, OutboxStatus};
 
 use crate::clock::{HlcTimestamp, HybridClock};

@@ -279,9 +279,30 @@ impl WireEvent {
 pub fn encode_events(events: &[Event]) -> Vec<u8> {
     let batch = WireBatch { version: WIRE_VERSION, events: events.iter().map(WireEvent::from).collect() };
     // Encoding plain structs into memory cannot fail; an empty vec would be refused by the peer.
-    let raw = postcard::to_stdvec(&batch).unwrap_or_default();
+    compress(&postcard::to_stdvec(&batch).unwrap_or_default())
+}
+
+/// One event in its uncompressed wire form: what the server stores, so a pull page can be
+/// assembled from stored bytes without decoding them (see `batch_from_encoded`).
+pub fn encode_event(event: &Event) -> Vec<u8> {
+    postcard::to_stdvec(&WireEvent::from(event)).unwrap_or_default()
+}
+
+/// A compressed batch made of events already in their `encode_event` form. A postcard batch is
+/// the version, the event count as a varint, then the events back to back.
+pub fn batch_from_encoded<'a>(encoded: impl ExactSizeIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let count = encoded.len();
+    let mut raw = postcard::to_stdvec(&(WIRE_VERSION, count)).unwrap_or_default();
+    // `(u16, usize)` encodes as version then count varint: exactly the batch header.
+    for event in encoded {
+        raw.extend_from_slice(event);
+    }
+    compress(&raw)
+}
+
+fn compress(raw: &[u8]) -> Vec<u8> {
     let mut encoder = DeflateEncoder::new(Vec::with_capacity(raw.len() / 3), Compression::best());
-    let compressed = encoder.write_all(&raw).and_then(|_| encoder.finish());
+    let compressed = encoder.write_all(raw).and_then(|_| encoder.finish());
     compressed.unwrap_or_default()
 }
 

@@ -74,6 +74,16 @@ fn a_one_tap_event_costs_at_most_40_bytes_in_a_batch_of_100() {
 }
 
 #[test]
+fn a_batch_assembled_from_stored_events_decodes_like_an_encoded_one() {
+    let events: Vec<Event> = (0..130u64)
+        .map(|n| report(&format!("C{n}"), DeviceId::new(), HlcTimestamp { wall_ms: n, logical: 0 }))
+        .collect();
+    let stored: Vec<Vec<u8>> = events.iter().map(encode_event).collect();
+    let batch = batch_from_encoded(stored.iter().map(Vec::as_slice));
+    assert_eq!(decode_events(&batch).expect("decode"), events);
+}
+
+#[test]
 fn hostile_input_is_an_error_not_a_panic() {
     assert_eq!(decode_events(b"").expect_err("empty").key(), "wire_compression");
     assert!(decode_events(b"not deflate at all").is_err());

@@ -1,0 +1,110 @@
+//! `POST /v1/events` (push) and `GET /v1/events?after=N` (pull).
+//!
+//! Push is idempotent: events are keyed by id, so a replayed batch or one whose answer was lost
+//! is answered `known` for what the server already has. The answer lists every event's fate in
+//! order. Pull pages through the co-op's events by the server-assigned sequence number.
+
+use super::auth::AuthedDevice;
+use super::{now_ms, AppState};
+use crate::error::ApiError;
+use crate::storage::{PushOutcome, Storage};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use fieldtrace_core::sync::wire;
+use serde::{Deserialize, Serialize};
+
+/// The fate of each pushed event, in order: `A` accepted, `K` already known, `R` rejected (see
+/// `rejected` for why). One character per event keeps the answer to a 100-event push tiny.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PushResponse {
+    pub results: String,
+    pub accepted: usize,
+    pub known: usize,
+    pub rejected: Vec<Rejection>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Rejection {
+    pub index: usize,
+    pub error: String,
+}
+
+pub async fn push<S: Storage>(
+    State(state): State<AppState<S>>,
+    AuthedDevice(device): AuthedDevice,
+    body: Bytes,
+) -> Result<Json<PushResponse>, ApiError> {
+    let events = wire::decode_events(&body).map_err(|err| ApiError::bad_request(err.key(), err.to_string()))?;
+    let mut results = vec!['R'; events.len()];
+    let mut rejected = Vec::new();
+    let mut allowed = Vec::with_capacity(events.len());
+    let mut allowed_index = Vec::with_capacity(events.len());
+    for (index, event) in events.into_iter().enumerate() {
+        let refusal = if event.recorder.device != device.id {
+            Some("recorder_mismatch")
+        } else if !device.role.may_record(&event.kind) {
+            Some("role_forbidden_kind")
+        } else {
+            None
+        };
+        match refusal {
+            Some(error) => rejected.push(Rejection { index, error: error.to_owned() }),
+            None => {
+                allowed_index.push(index);
+                allowed.push(event);
+            }
+        }
+    }
+    let outcomes = if allowed.is_empty() {
+        Vec::new()
+    } else {
+        state.storage.push(&device.coop, device.id, allowed, now_ms()).await?
+    };
+    let (mut accepted, mut known) = (0, 0);
+    for (index, outcome) in allowed_index.into_iter().zip(outcomes) {
+        results[index] = match outcome {
+            PushOutcome::Accepted(_) => {
+                accepted += 1;
+                'A'
+            }
+            PushOutcome::Known => {
+                known += 1;
+                'K'
+            }
+        };
+    }
+    Ok(Json(PushResponse { results: results.into_iter().collect(), accepted, known, rejected }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<usize>,
+}
+
+/// Response headers of a pull page.
+pub const NEXT_AFTER_HEADER: &str = "fieldtrace-next-after";
+pub const HAS_MORE_HEADER: &str = "fieldtrace-has-more";
+
+pub async fn pull<S: Storage>(
+    State(state): State<AppState<S>>,
+    AuthedDevice(device): AuthedDevice,
+    Query(query): Query<PullQuery>,
+) -> Result<Response, ApiError> {
+    if query.after < 0 {
+        return Err(ApiError::bad_request("cursor_invalid", "after must be a sequence number >= 0"));
+    }
+    let limit = query.limit.unwrap_or(state.config.max_pull_page).clamp(1, state.config.max_pull_page);
+    let page = state.storage.pull(&device.coop, query.after, limit).await?;
+    let body = wire::batch_from_encoded(page.encoded.iter().map(Vec::as_slice));
+    let headers = [
+        (CONTENT_TYPE.as_str(), wire::CONTENT_TYPE.to_owned()),
+        (NEXT_AFTER_HEADER, page.next_after.to_string()),
+        (HAS_MORE_HEADER, page.has_more.to_string()),
+    ];
+    Ok((headers, body).into_response())
+}

@@ -1,0 +1,85 @@
+//! The API's error: an HTTP status plus a JSON body `{"error": key, "message": text}` whose key is
+//! stable for clients to act on. Storage internals are logged, never sent.
+
+use crate::storage::StorageError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest { key: &'static str, message: String },
+    #[error("missing or malformed credential: send `Authorization: Bearer <device id>:<credential>`")]
+    CredentialMissing,
+    #[error("the device credential is not valid")]
+    CredentialInvalid,
+    #[error("this device has been revoked by the co-op")]
+    DeviceRevoked,
+    #[error("the enrollment token is unknown, expired or already used")]
+    TokenInvalid,
+    #[error("this device id is already enrolled with another credential")]
+    DeviceConflict,
+    #[error("too many requests from this device; retry after {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn key(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { key, .. } => key,
+            ApiError::CredentialMissing => "credential_missing",
+            ApiError::CredentialInvalid => "credential_invalid",
+            ApiError::DeviceRevoked => "device_revoked",
+            ApiError::TokenInvalid => "enrollment_token_invalid",
+            ApiError::DeviceConflict => "device_conflict",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::CredentialMissing | ApiError::CredentialInvalid => StatusCode::UNAUTHORIZED,
+            ApiError::DeviceRevoked => StatusCode::FORBIDDEN,
+            ApiError::TokenInvalid => StatusCode::FORBIDDEN,
+            ApiError::DeviceConflict => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn bad_request(key: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest { key, message: message.into() }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(err: StorageError) -> Self {
+        match err {
+            StorageError::TokenInvalid => ApiError::TokenInvalid,
+            StorageError::DeviceConflict(_) => ApiError::DeviceConflict,
+            StorageError::UnknownCoop(coop) => ApiError::Internal(format!("device belongs to unknown co-op {coop}")),
+            StorageError::Backend(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            eprintln!("fieldtrace: internal error: {detail}");
+        }
+        let body = Json(serde_json::json!({ "error": self.key(), "message": self.to_string() }));
+        let mut response = (self.status(), body).into_response();
+        if let ApiError::RateLimited { retry_after_s } = self {
+            if let Ok(value) = retry_after_s.to_string().parse() {
+                response.headers_mut().insert("retry-after", value);
+            }
+        }
+        response
+    }
+}

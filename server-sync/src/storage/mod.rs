@@ -1,0 +1,107 @@
+//! Server storage behind one trait, so the embedded SQLite and (later) PostgreSQL implementations
+//! are interchangeable and share one conformance suite. SQL dialect details stay inside each
+//! implementation; the handlers only see this interface.
+
+pub mod sqlite;
+
+use fieldtrace_core::model::{DeviceId, Event, EventId, PartyId, Role};
+use std::future::Future;
+
+/// A co-op: the tenant every other row belongs to.
+pub type CoopId = String;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub id: DeviceId,
+    pub coop: CoopId,
+    pub party: PartyId,
+    pub role: Role,
+    /// SHA-256 of the device credential; the credential itself is never stored.
+    pub credential_hash: [u8; 32],
+    pub revoked: bool,
+}
+
+/// A one-time enrollment token as a manager creates it (shown as a QR).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrollmentToken {
+    pub token_hash: [u8; 32],
+    pub coop: CoopId,
+    pub party: PartyId,
+    pub role: Role,
+    pub expires_at_ms: i64,
+}
+
+/// What happened to one pushed event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Stored now, with this per-co-op sequence number.
+    Accepted(i64),
+    /// The server already had it: a retry, harmless.
+    Known,
+}
+
+/// A page of a co-op's events in server order, each in its stored wire encoding.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventPage {
+    pub encoded: Vec<Vec<u8>>,
+    /// The cursor to continue from (the last sequence number in the page, or the one given).
+    pub next_after: i64,
+    pub has_more: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("no such co-op: {0}")]
+    UnknownCoop(String),
+    #[error("the enrollment token is unknown, expired or already used")]
+    TokenInvalid,
+    #[error("device {0} is already enrolled with another credential")]
+    DeviceConflict(DeviceId),
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(err: rusqlite::Error) -> Self {
+        StorageError::Backend(err.to_string())
+    }
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// Everything the sync server persists. Implementations must make each method atomic and durable
+/// when it returns.
+pub trait Storage: Send + Sync + 'static {
+    fn create_coop(&self, id: &str, name: &str) -> impl Future<Output = StorageResult<()>> + Send;
+
+    fn create_enrollment_token(&self, token: NewEnrollmentToken) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// Consumes the token and registers the device. Retrying with the same token, device and
+    /// credential returns the same record (the answer to the first try may have been lost).
+    fn enroll(
+        &self,
+        token_hash: [u8; 32],
+        device: DeviceId,
+        credential_hash: [u8; 32],
+        now_ms: i64,
+    ) -> impl Future<Output = StorageResult<DeviceRecord>> + Send;
+
+    fn device(&self, id: DeviceId) -> impl Future<Output = StorageResult<Option<DeviceRecord>>> + Send;
+
+    fn revoke_device(&self, id: DeviceId, now_ms: i64) -> impl Future<Output = StorageResult<bool>> + Send;
+
+    /// Stores the events of one push in one transaction; already-known ids are reported `Known`.
+    fn push(
+        &self,
+        coop: &str,
+        device: DeviceId,
+        events: Vec<Event>,
+        now_ms: i64,
+    ) -> impl Future<Output = StorageResult<Vec<PushOutcome>>> + Send;
+
+    /// Events of `coop` with sequence numbers greater than `after`, oldest first.
+    fn pull(&self, coop: &str, after: i64, limit: usize) -> impl Future<Output = StorageResult<EventPage>> + Send;
+
+    /// Ids of every event of `coop`, for tests and audits.
+    fn event_ids(&self, coop: &str) -> impl Future<Output = StorageResult<Vec<EventId>>> + Send;
+}
