@@ -9,6 +9,7 @@ pub mod clock;
 pub mod code;
 mod error;
 pub mod model;
+pub mod payload;
 pub mod session;
 pub mod store;
 
