@@ -56,6 +56,9 @@ proptest! {
         let from_link = parse_payload_on(&link, today()).expect("valid digital link");
         prop_assert_eq!(from_elements.code_key(), from_link.code_key());
         prop_assert_eq!(from_elements.elements(), from_link.elements());
+        let key = from_link.code_key();
+        let again = parse_payload_on(&format!("https://k.example{key}"), today()).expect("key reads back");
+        prop_assert_eq!(again.code_key(), key);
     }
 
     #[test]
