@@ -3,16 +3,14 @@
 //! so no SQLite detail leaks into the app's decisions.
 
 use crate::model::EventId;
+use crate::payload::PayloadError;
 use rusqlite::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("the scanned code is empty")]
-    EmptyCode,
-    #[error("the scanned code is {length} characters long; at most {max} are accepted")]
-    CodeTooLong { length: usize, max: usize },
-    #[error("the scanned code has a control character (U+{codepoint:04X}) at position {position}")]
-    InvalidCodeCharacter { position: usize, codepoint: u32 },
+    /// The scanned label could not be read as a code; the inner error says where and why.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
     #[error("nothing has been scanned yet: scan a label before reporting")]
     NothingScanned,
     #[error("no event {0} is stored on this device")]
@@ -43,9 +41,7 @@ impl Error {
     /// Stable key for localization and telemetry; never renamed once shipped.
     pub fn key(&self) -> &'static str {
         match self {
-            Error::EmptyCode => "code_empty",
-            Error::CodeTooLong { .. } => "code_too_long",
-            Error::InvalidCodeCharacter { .. } => "code_invalid_character",
+            Error::Payload(inner) => inner.key(),
             Error::NothingScanned => "nothing_scanned",
             Error::EventNotFound(_) => "event_not_found",
             Error::UndoExpired { .. } => "undo_expired",
@@ -87,9 +83,7 @@ mod tests {
     fn keys_are_unique_and_snake_case() {
         let id = EventId::new();
         let all = [
-            Error::EmptyCode,
-            Error::CodeTooLong { length: 0, max: 0 },
-            Error::InvalidCodeCharacter { position: 0, codepoint: 0 },
+            Error::Payload(PayloadError::Empty),
             Error::NothingScanned,
             Error::EventNotFound(id),
             Error::UndoExpired { event: id, elapsed_ms: 0, window_ms: 0 },

@@ -6,9 +6,9 @@
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
 
 pub mod clock;
-pub mod code;
 mod error;
 pub mod model;
+pub mod payload;
 pub mod session;
 pub mod store;
 pub mod sync;

@@ -6,12 +6,12 @@
 //! when the call returns, and nothing here needs a network.
 
 use crate::clock::WallClock;
-use crate::code::canonical_code;
 use crate::error::{Error, Result};
 use crate::model::{
     AbnormalReason, Actor, BizStep, Disposition, Event, EventId, EventKind, Location, Lot, Party, PhotoRef, Recorder,
     TraceUnit,
 };
+use crate::payload::parse_payload;
 use crate::store::{HistoryEntry, Store};
 use chrono::{DateTime, Duration, FixedOffset};
 use std::sync::Arc;
@@ -132,7 +132,7 @@ impl Session {
 
     /// Reads a scanned payload and says what this phone knows about it.
     pub fn scan(&mut self, raw_payload: &str) -> Result<ScanResult> {
-        let code = canonical_code(raw_payload)?;
+        let code = parse_payload(raw_payload)?.code_key();
         self.forget_old_reports(self.now_ms());
         let summary = self.store.code_summary(&code)?;
         let unit = self.store.unit(&code)?;
@@ -233,7 +233,7 @@ impl Session {
 
     /// Everything recorded about a code, oldest first, with voided reports marked.
     pub fn history(&self, raw_code: &str) -> Result<Vec<HistoryEntry>> {
-        self.store.history(&canonical_code(raw_code)?)
+        self.store.history(&parse_payload(raw_code)?.code_key())
     }
 
     /// Reports waiting for the network.

@@ -163,8 +163,8 @@ fn undo_is_refused_after_ten_seconds_for_others_and_for_unknown_ids() {
 fn reporting_needs_a_scan_and_garbled_input_is_refused() {
     let (mut session, _) = farmer_session();
     assert_eq!(session.report_normal().expect_err("no scan").key(), "nothing_scanned");
-    assert_eq!(session.scan("").expect_err("empty").key(), "code_empty");
-    assert_eq!(session.scan("A\u{7}B").expect_err("bell").key(), "code_invalid_character");
+    assert_eq!(session.scan("").expect_err("empty").key(), "payload_empty");
+    assert_eq!(session.scan("A\u{7}B").expect_err("bell").key(), "payload_control_character");
     assert_eq!(session.store().event_count().expect("count"), 0);
 }
 
@@ -224,4 +224,23 @@ fn reports_carry_the_location_when_set() {
     let event = session.store().event(receipt.event_id).expect("read").expect("stored").event;
     assert_eq!(event.location, Some(place));
     assert_eq!(event.actor, farmer("user-1"));
+}
+
+#[test]
+fn one_label_read_as_digital_link_or_element_string_is_one_code() {
+    let (mut session, _) = farmer_session();
+    let link = session.scan("https://id.example.cn/01/09506000134352/10/ABC123?17=271231").expect("digital link");
+    let element_string = session.scan("]C1010950600013435217271231\u{1D}10ABC123").expect("element string");
+    assert_eq!(link.code, "/01/09506000134352/10/ABC123");
+    assert_eq!(element_string.code, link.code);
+}
+
+#[test]
+fn a_wrong_check_digit_is_refused_before_anything_is_recorded() {
+    let (mut session, _) = farmer_session();
+    let err = session.scan("https://id.example.cn/01/09506000134353").expect_err("bad GTIN");
+    assert_eq!(err.key(), "payload_check_digit");
+    assert!(err.to_string().contains("expected 2"), "{err}");
+    assert!(session.report_normal().is_err());
+    assert_eq!(session.store().event_count().expect("count"), 0);
 }
