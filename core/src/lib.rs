@@ -3,10 +3,12 @@
 //! - [`model`]: the immutable, EPCIS-shaped events and the things they concern (no I/O).
 //! - [`clock`]: the hybrid logical clock that orders events across devices with wrong clocks.
 //! - [`store`]: the durable SQLite store with its outbox.
+//! - [`fold`]: the read model as a deterministic fold; equal event sets give equal digests.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
 
 pub mod clock;
 mod error;
+pub mod fold;
 pub mod model;
 pub mod payload;
 pub mod session;

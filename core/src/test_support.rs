@@ -74,6 +74,16 @@ fn kind() -> impl Strategy<Value = EventKind> {
             })
         ),
         Just(EventKind::Correction { voids: EventId::new() }),
+        (prop::sample::select(EntityKind::ALL.to_vec()), "[a-z0-9-]{1,12}", prop::option::of(arb_text())).prop_map(
+            |(entity, id, value)| {
+                let field = entity.fields().last().copied().unwrap_or("name");
+                let update = Update::new(entity, id);
+                EventKind::Update(match value {
+                    Some(value) => update.set(field, value),
+                    None => update.clear(field),
+                })
+            }
+        ),
     ]
 }
 

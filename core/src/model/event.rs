@@ -4,6 +4,7 @@
 //! the event it voids (EPCIS `errorDeclaration`), so every replica can fold the same history.
 
 use super::ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
+use super::update::Update;
 use super::vocabulary::{BizStep, Disposition, Role};
 use crate::clock::HlcTimestamp;
 use chrono::{DateTime, FixedOffset};
@@ -30,6 +31,8 @@ pub enum EventKind {
     SensorReading,
     /// Voids an earlier event, which then no longer counts in any fold.
     Correction { voids: EventId },
+    /// Sets fields of a lot, party or trip: last-writer-wins registers (see `model::update`).
+    Update(Update),
 }
 
 impl EventKind {
@@ -44,6 +47,7 @@ impl EventKind {
             EventKind::FarmRecord(_) => "farm_record",
             EventKind::SensorReading => "sensor_reading",
             EventKind::Correction { .. } => "correction",
+            EventKind::Update(_) => "update",
         }
     }
 
@@ -180,7 +184,8 @@ impl Event {
                 return Err(Error::invalid_event("codes", format!("code {i} is empty or longer than {MAX_CODE_LEN}")));
             }
         }
-        let needs_codes = !matches!(self.kind, EventKind::FarmRecord(_) | EventKind::Correction { .. });
+        let needs_codes =
+            !matches!(self.kind, EventKind::FarmRecord(_) | EventKind::Correction { .. } | EventKind::Update(_));
         if needs_codes && self.codes.is_empty() {
             return Err(Error::invalid_event(
                 "codes",
@@ -196,6 +201,11 @@ impl Event {
             }
             EventKind::Aggregation { parent, .. } if parent.is_empty() => {
                 return Err(Error::invalid_event("kind.parent", "an aggregation needs a container code"));
+            }
+            EventKind::Update(update) => {
+                if let Some((field, reason)) = update.problem() {
+                    return Err(Error::invalid_event(field, reason));
+                }
             }
             _ => {}
         }
@@ -229,6 +239,7 @@ impl crate::model::Role {
     /// Whether a person in this role may record events of `kind`. The server enforces this on
     /// push; transformations (re-sorting lots into new ones) are a manager's decision.
     pub fn may_record(self, kind: &EventKind) -> bool {
+        use crate::model::EntityKind;
         use crate::model::Role::*;
         match kind {
             EventKind::Observation | EventKind::Report | EventKind::Correction { .. } | EventKind::SensorReading => {
@@ -238,6 +249,10 @@ impl crate::model::Role {
             EventKind::FarmRecord(_) => matches!(self, Farmer | Assistant | Manager),
             EventKind::Handover { .. } => matches!(self, Driver | Manager | Assistant),
             EventKind::Transformation { .. } => self == Manager,
+            EventKind::Update(update) => match update.entity {
+                EntityKind::Lot | EntityKind::Party => matches!(self, Assistant | Manager),
+                EntityKind::Trip => matches!(self, Driver | Manager),
+            },
         }
     }
 }

@@ -4,6 +4,7 @@
 mod catalog;
 mod event;
 mod ids;
+mod update;
 mod vocabulary;
 
 pub use catalog::{Lot, Party, PartyKind, TraceUnit, UnitLevel};
@@ -12,4 +13,5 @@ pub use event::{
     SensorKind, SensorValue, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN,
 };
 pub use ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
+pub use update::{EntityKind, FieldValue, Update, MAX_VALUE_LEN};
 pub use vocabulary::{AbnormalReason, BizStep, Disposition, Role};

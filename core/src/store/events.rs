@@ -95,6 +95,7 @@ pub(super) fn insert(conn: &Connection, event: &Event, origin: Origin) -> Result
     for code in &event.codes {
         index.execute(params![code, seq])?;
     }
+    super::registers::on_insert(conn, event, seq)?;
     Ok(Some(seq))
 }
 

@@ -10,11 +10,13 @@ mod catalog;
 mod events;
 mod migrations;
 mod outbox;
+mod registers;
 mod settings;
 
 pub use events::{CodeSummary, HistoryEntry, Origin, StoredEvent};
 pub use migrations::{apply_migrations, SCHEMA_VERSION};
 pub use outbox::{OutboxEntry, OutboxStatus};
+pub use registers::Register;
 
 use crate::clock::{HlcTimestamp, HybridClock};
 use crate::error::{Error, Result};

@@ -45,6 +45,7 @@ const REASONS: [AbnormalReason; 8] = [
     AbnormalReason::Other,
 ];
 const ROLES: [Role; 4] = [Role::Farmer, Role::Assistant, Role::Driver, Role::Manager];
+const ENTITIES: [EntityKind; 3] = EntityKind::ALL;
 const SENSORS: [SensorKind; 2] = [SensorKind::TemperatureCelsius, SensorKind::RelativeHumidityPercent];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -107,12 +108,28 @@ struct WireEvent {
 enum WireKind {
     Observation,
     Report,
-    Aggregation { parent: String, pack: bool },
-    Transformation { outputs: Vec<String> },
-    Handover { from: String, to: String },
+    Aggregation {
+        parent: String,
+        pack: bool,
+    },
+    Transformation {
+        outputs: Vec<String>,
+    },
+    Handover {
+        from: String,
+        to: String,
+    },
     FarmRecord(WireFarmRecord),
     SensorReading,
-    Correction { voids: [u8; 16] },
+    Correction {
+        voids: [u8; 16],
+    },
+    /// Appended after version 1 froze: earlier variants keep their postcard indices.
+    Update {
+        entity: u8,
+        id: String,
+        fields: Vec<(String, Option<String>)>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +180,11 @@ impl From<&Event> for WireEvent {
             }),
             EventKind::SensorReading => WireKind::SensorReading,
             EventKind::Correction { voids } => WireKind::Correction { voids: voids.0.into_bytes() },
+            EventKind::Update(u) => WireKind::Update {
+                entity: code_of(&ENTITIES, &u.entity),
+                id: u.id.clone(),
+                fields: u.fields.iter().map(|f| (f.field.clone(), f.value.clone())).collect(),
+            },
         };
         let recorded_ms = e.recorded_at.timestamp_millis();
         WireEvent {
@@ -233,6 +255,11 @@ impl WireEvent {
             }),
             WireKind::SensorReading => EventKind::SensorReading,
             WireKind::Correction { voids } => EventKind::Correction { voids: EventId(Uuid::from_bytes(voids)) },
+            WireKind::Update { entity, id, fields } => EventKind::Update(Update {
+                entity: lookup(&ENTITIES, entity, index, "entity kind")?,
+                id,
+                fields: fields.into_iter().map(|(field, value)| FieldValue { field, value }).collect(),
+            }),
         };
         let disposition = match self.disposition {
             None => None,
