@@ -17,7 +17,15 @@
 // SIGKILL), so the server can never outlive the measurement.
 if (process.env.FIELDTRACE_POUCH_WATCHDOG === '1') {
   delete process.env.FIELDTRACE_POUCH_WATCHDOG;
-  const quit = () => process.exit(0);
+  const quit = () => {
+    // Remove the private working directory the parent made for us.
+    const cwd = process.cwd();
+    const tmp = require('os').tmpdir();
+    if (require('path').basename(cwd).startsWith('ft-pouchdb-server-') && require('path').dirname(cwd) === tmp) {
+      try { require('fs').rmSync(cwd, { recursive: true, force: true }); } catch (_) { /* ignore */ }
+    }
+    process.exit(0);
+  };
   process.stdin.on('end', quit);
   process.stdin.on('close', quit);
   process.stdin.on('error', quit);
@@ -222,7 +230,7 @@ async function waitReady(s) {
     if (/already in use/.test(s.stderr())) throw Object.assign(new Error(`port ${s.port} in use`), { portInUse: true });
     try {
       const r = await getJson(s.port, '/', 1000);
-      if (r.status === 200 && r.body && r.body.couchdb === 'Welcome') return r.body;
+      if (r.status === 200 && r.body && (r.body['express-pouchdb'] || r.body.couchdb)) return r.body;
       throw new Error(`unexpected answer to GET /: ${r.status} ${JSON.stringify(r.body)}`);
     } catch (e) {
       if (!/ECONNREFUSED|ECONNRESET|timeout|socket hang up/.test(e.message)) throw e;
@@ -252,12 +260,17 @@ async function startReadyServer() {
 // is on is recorded; its bytesWritten/bytesRead are the bytes on the wire
 // (HTTP request/response lines, headers and bodies; no TCP/IP overhead).
 
-const wire = { counting: false, sockets: [], requests: 0 };
+const wire = { counting: false, sockets: [], requests: 0, endpoints: {} };
 dc.subscribe('net.client.socket', ({ socket }) => {
   if (wire.counting) wire.sockets.push(socket);
 });
-dc.subscribe('http.client.request.start', () => {
-  if (wire.counting) wire.requests++;
+dc.subscribe('http.client.request.start', ({ request }) => {
+  if (!wire.counting) return;
+  wire.requests++;
+  // e.g. "POST /bench/_bulk_docs", "GET /bench/_local/<id>" -> "GET /bench/_local"
+  const p = String(request.path || '').split('?')[0].split('/').slice(0, 3).join('/');
+  const k = `${request.method} ${p}`;
+  wire.endpoints[k] = (wire.endpoints[k] || 0) + 1;
 });
 function wireTotals() {
   let up = 0;
@@ -315,6 +328,7 @@ async function main() {
     docs_written: result.docs_written, doc_write_failures: result.doc_write_failures,
   }));
   debug(`wire: ${totals.requests} HTTP requests on ${totals.connections} TCP connections`);
+  debug('requests by endpoint:', JSON.stringify(wire.endpoints));
   if (!result.ok || result.doc_write_failures) {
     throw new Error(`replication failed: ${JSON.stringify(result.errors || result)}`);
   }
