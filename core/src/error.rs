@@ -23,6 +23,8 @@ pub enum Error {
     AlreadyUndone(EventId),
     #[error("event {0} is itself a correction and cannot be undone")]
     CannotUndoCorrection(EventId),
+    #[error("a {role} may not record {kind} events")]
+    RoleForbidden { role: &'static str, kind: &'static str },
     #[error("invalid event: {field}: {reason}")]
     InvalidEvent { field: &'static str, reason: String },
     #[error("the phone's storage is full: free some space, nothing recorded so far is lost")]
@@ -48,6 +50,7 @@ impl Error {
             Error::NotOwnEvent(_) => "undo_not_own_event",
             Error::AlreadyUndone(_) => "undo_already_undone",
             Error::CannotUndoCorrection(_) => "undo_correction",
+            Error::RoleForbidden { .. } => "role_forbidden_kind",
             Error::InvalidEvent { .. } => "event_invalid",
             Error::StorageFull => "storage_full",
             Error::SchemaTooNew { .. } => "storage_schema_too_new",
@@ -90,6 +93,7 @@ mod tests {
             Error::NotOwnEvent(id),
             Error::AlreadyUndone(id),
             Error::CannotUndoCorrection(id),
+            Error::RoleForbidden { role: "", kind: "" },
             Error::InvalidEvent { field: "x", reason: String::new() },
             Error::StorageFull,
             Error::SchemaTooNew { found: 0, supported: 0 },

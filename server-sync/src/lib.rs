@@ -6,6 +6,7 @@
 pub mod api;
 mod error;
 pub mod secrets;
+pub mod state;
 pub mod storage;
 
 pub use api::{router, ServerConfig};

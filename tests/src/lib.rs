@@ -2,6 +2,8 @@
 //! independent consistency check that reads the database with plain SQL rather than trusting the
 //! store's own API.
 
+pub mod sync_harness;
+
 use fieldtrace_core::clock::SystemClock;
 use fieldtrace_core::model::{Actor, Event, PartyId, Role};
 use fieldtrace_core::{Session, Store};

@@ -9,7 +9,7 @@ use crate::clock::WallClock;
 use crate::error::{Error, Result};
 use crate::model::{
     AbnormalReason, Actor, BizStep, Disposition, Event, EventId, EventKind, Location, Lot, Party, PhotoRef, Recorder,
-    TraceUnit,
+    TraceUnit, Update,
 };
 use crate::payload::parse_payload;
 use crate::store::{HistoryEntry, Store};
@@ -229,6 +229,18 @@ impl Session {
         }
         let code = original.codes.first().cloned().unwrap_or_default();
         Ok(Receipt { undo_until_ms: None, ..Receipt::of(&correction, code) })
+    }
+
+    /// Edits a lot, party or trip: the fields named are set on every replica unless a causally
+    /// later edit set them too (last writer wins per field, no merge dialog). Checked locally
+    /// against this user's role, so a refused edit is never queued.
+    pub fn update(&mut self, update: Update) -> Result<Event> {
+        let kind = EventKind::Update(update);
+        if !self.user.role.may_record(&kind) {
+            return Err(Error::RoleForbidden { role: self.user.role.key(), kind: kind.key() });
+        }
+        let template = self.new_event(kind, Vec::new(), self.clock.now());
+        self.store.record_local(self.clock.now_ms(), |hlc| Event { hlc, ..template })
     }
 
     /// Everything recorded about a code, oldest first, with voided reports marked.

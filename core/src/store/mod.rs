@@ -118,6 +118,28 @@ impl Store {
     /// Stores events that came from other replicas (sync pull). Already-known events are skipped,
     /// so delivering the same batch twice is harmless. Returns how many were new.
     pub fn insert_remote(&self, batch: &[Event], physical_ms: u64) -> Result<usize> {
+        self.insert_remote_with(batch, physical_ms, |_| Ok(()))
+    }
+
+    /// A pulled page: its events and the cursor after it commit together, so an interrupted pull
+    /// resumes exactly where the last durable page ended. The cursor never moves backwards (two
+    /// overlapping pulls may finish in either order).
+    pub fn apply_pulled_page(&self, batch: &[Event], next_after: i64, physical_ms: u64) -> Result<usize> {
+        self.insert_remote_with(batch, physical_ms, |tx| {
+            let current = settings::get(tx, settings::SYNC_CURSOR)?.and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+            if next_after > current {
+                settings::set(tx, settings::SYNC_CURSOR, &next_after.to_string())?;
+            }
+            Ok(())
+        })
+    }
+
+    fn insert_remote_with(
+        &self,
+        batch: &[Event],
+        physical_ms: u64,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<usize> {
         for event in batch {
             event.validate()?;
         }
@@ -133,6 +155,7 @@ impl Store {
             next_clock.observe(event.hlc, physical_ms);
         }
         settings::set_clock(&tx, next_clock.last())?;
+        also(&tx)?;
         tx.commit()?;
         *clock = next_clock;
         Ok(added)
@@ -161,12 +184,27 @@ impl Store {
         })
     }
 
-    pub fn sync_cursor(&self) -> Result<Option<String>> {
-        self.read(|conn| settings::get(conn, settings::SYNC_CURSOR))
+    /// The server sequence number of the last pulled page (0 before the first pull).
+    pub fn sync_cursor(&self) -> Result<i64> {
+        let text = self.read(|conn| settings::get(conn, settings::SYNC_CURSOR))?;
+        Ok(text.and_then(|c| c.parse().ok()).unwrap_or(0))
     }
 
-    pub fn set_sync_cursor(&self, cursor: &str) -> Result<()> {
-        self.write(|tx| settings::set(tx, settings::SYNC_CURSOR, cursor))
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.read(|conn| settings::get(conn, key))
+    }
+
+    /// Sets (or with `None` removes) device settings in one durable transaction.
+    pub(crate) fn set_settings(&self, values: &[(&str, Option<&str>)]) -> Result<()> {
+        self.write(|tx| {
+            for (key, value) in values {
+                match value {
+                    Some(value) => settings::set(tx, key, value)?,
+                    None => settings::remove(tx, key)?,
+                }
+            }
+            Ok(())
+        })
     }
 }
 

@@ -25,6 +25,11 @@ pub(crate) fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+pub(crate) fn remove(conn: &Connection, key: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM settings WHERE key = ?1")?.execute([key])?;
+    Ok(())
+}
+
 pub(crate) fn device_id_or_create(conn: &Connection) -> Result<DeviceId> {
     match get(conn, DEVICE_ID)? {
         Some(text) => DeviceId::parse(&text).ok_or_else(|| Error::Corrupt(format!("device id {text:?} is not a UUID"))),

@@ -127,11 +127,21 @@ fn the_catalog_caches_parties_lots_and_units() {
 }
 
 #[test]
-fn sync_cursor_round_trips() {
+fn a_pulled_page_and_its_cursor_commit_together_and_the_cursor_never_goes_back() {
     let store = Store::open_in_memory().expect("open");
-    assert_eq!(store.sync_cursor().expect("read"), None);
-    store.set_sync_cursor("42").expect("write");
-    assert_eq!(store.sync_cursor().expect("read").as_deref(), Some("42"));
+    assert_eq!(store.sync_cursor().expect("read"), 0);
+    let remote = report("KIWI-1", DeviceId::new(), HlcTimestamp { wall_ms: 5, logical: 0 });
+    assert_eq!(store.apply_pulled_page(std::slice::from_ref(&remote), 42, 0).expect("page"), 1);
+    assert_eq!(store.sync_cursor().expect("read"), 42);
+    // A slower, overlapping pull finishing later must not rewind the cursor.
+    assert_eq!(store.apply_pulled_page(std::slice::from_ref(&remote), 17, 0).expect("page"), 0);
+    assert_eq!(store.sync_cursor().expect("read"), 42);
+    // A page with an invalid event stores nothing, cursor included.
+    let mut bad = report("KIWI-2", DeviceId::new(), HlcTimestamp { wall_ms: 6, logical: 0 });
+    bad.codes.clear();
+    assert!(store.apply_pulled_page(&[bad], 99, 0).is_err());
+    assert_eq!(store.sync_cursor().expect("read"), 42);
+    assert_eq!(store.event_count().expect("count"), 1);
 }
 
 proptest! {

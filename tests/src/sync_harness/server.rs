@@ -1,0 +1,146 @@
+//! A sync server for tests: in-process on a tokio task, or a child process to kill.
+
+use fieldtrace_core::model::{PartyId, Role};
+use fieldtrace_core::sync::{new_secret, EnrollmentOffer};
+use fieldtrace_sync::storage::sqlite::SqliteStorage;
+use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::ServerConfig;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// A server on `127.0.0.1:<free port>` over a SQLite file; stops when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub storage: Arc<SqliteStorage>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    pub async fn start(db: &Path) -> Self {
+        Self::start_with(db, ServerConfig::default()).await
+    }
+
+    pub async fn start_with(db: &Path, config: ServerConfig) -> Self {
+        let storage = Arc::new(SqliteStorage::open(db).expect("open server database"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        tokio::spawn(fieldtrace_sync::serve(listener, storage.clone(), config, shutdown));
+        Self { addr, storage, stop: Some(stop) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Creates the co-op (if needed) and a one-time token; returns the enrollment QR text.
+    pub async fn enrollment_qr(&self, coop: &str, party: &str, role: Role) -> String {
+        enrollment_qr(&self.storage, &self.url(), coop, party, role).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn enrollment_qr(storage: &SqliteStorage, url: &str, coop: &str, party: &str, role: Role) -> String {
+    storage.create_coop(coop, coop).await.expect("co-op");
+    let token = new_secret().expect("entropy");
+    let new = NewEnrollmentToken {
+        token_hash: fieldtrace_sync::secrets::hash_secret(&token),
+        coop: coop.to_owned(),
+        party: PartyId::new(party),
+        role,
+        expires_at_ms: i64::MAX,
+    };
+    storage.create_enrollment_token(new).await.expect("token");
+    EnrollmentOffer::new(url, &token).expect("offer").to_qr_text()
+}
+
+/// The `sync-server` binary of this crate as a child process, so a test can SIGKILL it.
+pub struct ServerProcess {
+    pub addr: SocketAddr,
+    db: PathBuf,
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Starts the server on `addr` (port 0: any free port).
+    pub fn start(binary: &Path, db: &Path, addr: &str) -> Self {
+        let mut child = Command::new(binary)
+            .arg(db)
+            .arg(addr)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn sync-server");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("read address");
+        let addr = line.trim().parse().unwrap_or_else(|_| panic!("sync-server printed {line:?}"));
+        Self { addr, db: db.to_owned(), child }
+    }
+
+    /// SIGKILL: no graceful shutdown, no flush beyond what SQLite already made durable.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts again on the same address and database.
+    pub fn restart(&mut self, binary: &Path) {
+        self.kill();
+        let addr = self.addr.to_string();
+        // The port may linger briefly after the kill; retry the bind for a while.
+        for _ in 0..100 {
+            let mut child = Command::new(binary)
+                .arg(&self.db)
+                .arg(&addr)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn sync-server");
+            let mut line = String::new();
+            let stdout = child.stdout.take().expect("stdout");
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            if line.trim() == addr {
+                self.child = child;
+                return;
+            }
+            let _ = child.wait();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("could not restart the server on {addr}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An enrollment QR for a farmer of `coop` that points the phone at `url` (e.g. a fault proxy
+/// in front of `server`).
+pub async fn enrollment_qr_via(server: &TestServer, url: &str, coop: &str, party: &str) -> String {
+    enrollment_qr(&server.storage, url, coop, party, Role::Farmer).await
+}
+
+/// [`enrollment_qr_via`] for a server in another process, through its database.
+pub async fn enrollment_qr_at(storage: &SqliteStorage, url: &str, coop: &str, party: &str) -> String {
+    enrollment_qr(storage, url, coop, party, Role::Farmer).await
+}
