@@ -70,12 +70,14 @@ impl Store {
         })
     }
 
-    /// The next events to push, oldest first, skipping those whose retry time has not come.
+    /// The next events to push, oldest first, skipping those whose retry time has not come. An
+    /// entry last tried "in the future" is due at once: the phone's clock was set back since, and
+    /// waiting for the old clock to come round again could hold the event for hours.
     pub fn outbox_batch(&self, limit: usize, now_ms: u64) -> Result<Vec<OutboxEntry>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT e.body, o.attempts, o.last_error FROM outbox o JOIN events e ON e.seq = o.event_seq
-                 WHERE o.next_attempt_ms <= ?1 ORDER BY o.event_seq LIMIT ?2",
+                 WHERE o.next_attempt_ms <= ?1 OR o.last_attempt_ms > ?1 ORDER BY o.event_seq LIMIT ?2",
             )?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let rows = stmt.query_map(params![ms(now_ms), limit], |row| {

@@ -89,6 +89,8 @@ fn the_outbox_keeps_order_counts_failures_and_forgets_acknowledged_events() {
     // Before their retry time the failed ones wait; the rest go ahead.
     let batch = store.outbox_batch(10, 15_000).expect("batch");
     assert_eq!(batch.iter().map(|e| e.event.id).collect::<Vec<_>>(), ids[2..]);
+    // If the phone's clock is set back behind the last attempt, the failed ones are due at once.
+    assert_eq!(store.outbox_batch(10, 9_000).expect("batch").len(), 5);
     let batch = store.outbox_batch(10, 20_000).expect("batch");
     assert_eq!(batch[0].attempts, 1);
     assert_eq!(batch[0].last_error.as_deref(), Some("network_timeout"));

@@ -4,7 +4,7 @@ use fieldtrace_core::clock::{ManualClock, WallClock};
 use fieldtrace_core::fold::ReplicaState;
 use fieldtrace_core::model::{Actor, PartyId, Role};
 use fieldtrace_core::sync::{SyncClient, SyncConfig};
-use fieldtrace_core::{Session, Store};
+use fieldtrace_core::{Receipt, Session, Store};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,10 +44,10 @@ impl Phone {
     }
 
     /// Scans `code` and taps 正常; moves the phone's clock on a little, as real taps are apart.
-    pub fn tap_normal(&mut self, code: &str) {
+    pub fn tap_normal(&mut self, code: &str) -> Receipt {
         self.clock.advance_ms(2_500);
         self.session.scan(code).expect("scan");
-        self.session.report_normal().expect("report");
+        self.session.report_normal().expect("report")
     }
 
     pub fn state(&self) -> ReplicaState {
