@@ -4,6 +4,7 @@
 //! - [`api`]: the versioned HTTP API over any `Storage`.
 
 pub mod api;
+pub mod demo;
 mod error;
 pub mod secrets;
 pub mod state;

@@ -2,10 +2,10 @@
 //! co-op and the one-time enrollment tokens its phones scan.
 
 use clap::{Parser, Subcommand};
-use fieldtrace_core::model::{PartyId, Role};
-use fieldtrace_sync::secrets::{generate_secret, hash_secret};
+use fieldtrace_core::model::Role;
+use fieldtrace_sync::demo;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::storage::Storage;
 use fieldtrace_sync::ServerConfig;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +27,17 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
     },
+    /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
+    Demo {
+        /// Server database; by default a fresh one in a temporary folder.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Exit after the simulation instead of serving on.
+        #[arg(long)]
+        once: bool,
+    },
     /// Create (or rename) a co-op.
     Coop {
         #[arg(long, default_value = "fieldtrace.db")]
@@ -47,7 +58,36 @@ enum Command {
         role: String,
         #[arg(long, default_value_t = 72)]
         valid_hours: i64,
+        /// The server address phones will use, written into the enrollment QR.
+        #[arg(long, default_value = "http://127.0.0.1:8080/")]
+        server_url: String,
     },
+}
+
+async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+    let db = db.unwrap_or_else(|| scratch.path().join("fieldtrace-demo.db"));
+    let storage = Arc::new(SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?);
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
+    let url = format!("http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        tokio::select! {
+            _ = stopped => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    };
+    let server = tokio::spawn(fieldtrace_sync::serve(listener, storage.clone(), ServerConfig::default(), shutdown));
+    println!("fieldtrace demo: sync server on {url} (database {})", db.display());
+    let report = demo::run(&storage, &url, scratch.path()).await?;
+    print!("{}", demo::describe(&report));
+    println!("Dashboard (sync API until the manager dashboard lands): {url}v1/health");
+    if once {
+        let _ = stop.send(());
+    } else {
+        println!("Serving; Ctrl-C to stop.");
+    }
+    server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
 }
 
 #[tokio::main]
@@ -82,24 +122,14 @@ async fn run(command: Command) -> Result<(), String> {
             println!("co-op {id} ({name}) ready");
             Ok(())
         }
-        Command::Token { db, coop, party, role, valid_hours } => {
+        Command::Token { db, coop, party, role, valid_hours, server_url } => {
             let role = Role::from_key(&role)
                 .ok_or_else(|| format!("unknown role {role:?}: farmer, assistant, driver or manager"))?;
             let storage = SqliteStorage::open(&db).map_err(|e| e.to_string())?;
-            let token = generate_secret().map_err(|e| e.to_string())?;
-            let expires_at_ms = fieldtrace_sync::api::now_ms() + valid_hours * 3_600_000;
-            storage
-                .create_enrollment_token(NewEnrollmentToken {
-                    token_hash: hash_secret(&token),
-                    coop,
-                    party: PartyId(party),
-                    role,
-                    expires_at_ms,
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{token}");
+            let qr = demo::enrollment_qr(&storage, &server_url, &coop, &party, role, valid_hours * 3_600_000).await?;
+            println!("{qr}");
             Ok(())
         }
+        Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
     }
 }

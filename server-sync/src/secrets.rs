@@ -1,16 +1,11 @@
 //! Secrets: enrollment tokens and device credentials are 256-bit random values; only their
 //! SHA-256 is stored (a fast hash suffices for high-entropy secrets; passwords would need argon2).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
-/// A new random secret, URL-safe base64 (43 characters).
-pub fn generate_secret() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
+/// A new random secret, URL-safe base64 (43 characters): the same generator phones use for
+/// their credentials.
+pub use fieldtrace_core::sync::new_secret as generate_secret;
 
 pub fn hash_secret(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()

@@ -159,6 +159,16 @@ impl SyncClient {
     /// Pushes every waiting event, then pulls everything new. Returns what it did; on an error
     /// what was confirmed so far stays confirmed, and the next call carries on from there.
     pub async fn sync_now(&self) -> Result<SyncReport, SyncError> {
+        self.run(true).await
+    }
+
+    /// Pushes every waiting event without pulling: for a short window of signal, when getting
+    /// this phone's records to the server matters more than hearing from the others.
+    pub async fn push_now(&self) -> Result<SyncReport, SyncError> {
+        self.run(false).await
+    }
+
+    async fn run(&self, pull: bool) -> Result<SyncReport, SyncError> {
         let _running = self.gate.lock().await;
         let credentials = enroll::credentials(&self.store)?;
         let mut report = SyncReport::default();
@@ -168,7 +178,10 @@ impl SyncClient {
         });
         let outcome = async {
             self.push_all(&credentials, &mut report).await?;
-            self.pull_all(&credentials, &mut report).await
+            if pull {
+                self.pull_all(&credentials, &mut report).await?;
+            }
+            Ok::<(), SyncError>(())
         }
         .await;
         report.pending = self.store.outbox_pending_count()?;
