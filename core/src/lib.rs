@@ -1,11 +1,13 @@
 //! FieldTrace core: the library shared by the Android and iOS apps.
 //!
 //! - [`model`]: the immutable, EPCIS-shaped events and the things they concern (no I/O).
+//! - [`decode`]: camera frames and photos → every barcode in them (rxing).
 //! - [`clock`]: the hybrid logical clock that orders events across devices with wrong clocks.
 //! - [`store`]: the durable SQLite store with its outbox.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
 
 pub mod clock;
+pub mod decode;
 mod error;
 pub mod model;
 pub mod payload;

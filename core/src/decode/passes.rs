@@ -1,0 +1,141 @@
+//! How hard to look: a decode is a list of passes, each a scale, a set of formats and a scan
+//! density; a later pass runs only when the earlier ones found nothing.
+
+use super::found::Found;
+use super::frame::{LumaFrame, Rotation};
+use super::linear::{self, LineScan, LinearFormats};
+use super::{two_d, DecodedCode};
+use rxing::common::HybridBinarizer;
+use rxing::BinaryBitmap;
+
+/// Which symbologies a pass looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub qr_code: bool,
+    pub data_matrix: bool,
+    /// EAN-13, UPC-A and EAN-8.
+    pub ean_upc: bool,
+    pub code128: bool,
+    pub itf: bool,
+}
+
+impl Formats {
+    pub const ALL: Formats = Formats { qr_code: true, data_matrix: true, ean_upc: true, code128: true, itf: true };
+
+    fn linear(self) -> LinearFormats {
+        LinearFormats { ean_upc: self.ean_upc, code128: self.code128, itf: self.itf }
+    }
+}
+
+/// One look at the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Read a frame this many times smaller (block-averaged); 1 reads it as is.
+    pub downscale: usize,
+    pub formats: Formats,
+    /// Let the 2D detectors search the whole image rather than lines through its centre.
+    pub try_harder: bool,
+    /// Pixels (of the scaled image) between 1D scan lines.
+    pub line_step: usize,
+    /// Also scan 1D codes across the user's horizontal (a code held upright).
+    pub both_directions: bool,
+    /// How 1D scan lines are made black and white: 0 is rxing's per-row histogram threshold,
+    /// k ≥ 1 our local threshold on the line resampled k× (see `scan_line`).
+    pub line_upsample: usize,
+}
+
+/// The passes to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeOptions {
+    pub passes: Vec<Pass>,
+}
+
+impl DecodeOptions {
+    /// Live camera: called many times a second, so a cheap look first.
+    pub fn live() -> Self {
+        DecodeOptions { passes: vec![Pass::full()] }
+    }
+
+    /// A still photo: taken once, so it is worth looking everywhere.
+    pub fn photo() -> Self {
+        DecodeOptions { passes: vec![Pass::full()] }
+    }
+
+    /// Runs the passes until one finds something; codes are in `frame`'s coordinates.
+    pub fn decode(&self, frame: &LumaFrame<'_>, rotation: Rotation) -> Vec<DecodedCode> {
+        let mut codes: Vec<DecodedCode> = Vec::new();
+        for pass in &self.passes {
+            for code in pass.run(frame, rotation) {
+                if !codes.iter().any(|c| same_code(c, &code)) {
+                    codes.push(code);
+                }
+            }
+            if !codes.is_empty() {
+                break;
+            }
+        }
+        codes
+    }
+}
+
+impl Pass {
+    /// Everything at full resolution.
+    pub fn full() -> Self {
+        Pass {
+            downscale: 1,
+            formats: Formats::ALL,
+            try_harder: true,
+            line_step: 8,
+            both_directions: true,
+            line_upsample: 1,
+        }
+    }
+
+    fn run(&self, frame: &LumaFrame<'_>, rotation: Rotation) -> Vec<DecodedCode> {
+        let factor = self.downscale.max(1);
+        if factor == 1 {
+            return self.read(*frame, rotation, 1.0);
+        }
+        let scaled = frame.downscaled(factor);
+        match scaled.frame() {
+            Ok(small) => self.read(small, rotation, factor as f32),
+            Err(_) => Vec::new(), // smaller than one block: nothing to read at this scale
+        }
+    }
+
+    fn read(&self, frame: LumaFrame<'_>, rotation: Rotation, scale: f32) -> Vec<DecodedCode> {
+        let mut image = BinaryBitmap::new(HybridBinarizer::new(frame.source()));
+        let mut found: Vec<Found> = Vec::new();
+        if self.formats.qr_code {
+            found.extend(two_d::qr_codes(&mut image, self.try_harder));
+        }
+        if self.formats.data_matrix {
+            found.extend(two_d::data_matrices(image.get_black_matrix(), self.try_harder));
+        }
+        let sideways = rotation.is_sideways();
+        let scan = LineScan {
+            step: self.line_step,
+            upsample: self.line_upsample,
+            rows: self.both_directions || !sideways,
+            columns: self.both_directions || sideways,
+        };
+        found.extend(linear::scan(&frame, &image, self.formats.linear(), scan));
+        found.into_iter().map(|f| f.into_code(scale, (0.0, 0.0))).collect()
+    }
+}
+
+/// The same symbol found twice (by two passes or two readers): same text, overlapping place.
+fn same_code(a: &DecodedCode, b: &DecodedCode) -> bool {
+    let centre = |c: &DecodedCode| {
+        let (x, y) = c.corners.iter().fold((0.0, 0.0), |(x, y), p| (x + p.x, y + p.y));
+        (x / 4.0, y / 4.0)
+    };
+    let bounds = |c: &DecodedCode| {
+        c.corners.iter().fold((f32::MAX, f32::MAX, f32::MIN, f32::MIN), |(x0, y0, x1, y1), p| {
+            (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y))
+        })
+    };
+    let (cx, cy) = centre(b);
+    let (x0, y0, x1, y1) = bounds(a);
+    a.text == b.text && a.format == b.format && (x0..=x1).contains(&cx) && (y0..=y1).contains(&cy)
+}
