@@ -1,6 +1,8 @@
 //! `fieldtrace`: the operator's tool. `serve` runs the sync server; `coop` and `token` prepare a
 //! co-op and the one-time enrollment tokens its phones scan.
 
+mod decode_cli;
+
 use clap::{Parser, Subcommand};
 use fieldtrace_core::model::{PartyId, Role};
 use fieldtrace_sync::secrets::{generate_secret, hash_secret};
@@ -48,6 +50,13 @@ enum Command {
         #[arg(long, default_value_t = 72)]
         valid_hours: i64,
     },
+    /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
+    Decode {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -63,6 +72,10 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
+        Command::Decode { json, files } => {
+            decode_cli::run(&files, json);
+            Ok(())
+        }
         Command::Serve { db, listen } => {
             let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
             let listener =
