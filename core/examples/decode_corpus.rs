@@ -126,5 +126,6 @@ fn parse_pass(spec: &str) -> Pass {
             itf: letters.contains('i'),
         },
         both_directions: true,
+        enlarge_unread_print: number(6, 1) == 1,
     }
 }

@@ -2,6 +2,7 @@
 //! the first `width` are pixels (Android `ImageProxy` planes and iOS `CVPixelBuffer` pad rows).
 //! Everything here validates once, so the decoders after it can index without checks failing.
 
+use super::regions::Region;
 use super::DecodeError;
 use rxing::LuminanceSource;
 use std::borrow::Cow;
@@ -100,6 +101,34 @@ impl<'a> LumaFrame<'a> {
             }
             for (out, sum) in out_row.iter_mut().zip(&sums) {
                 *out = (sum / area) as u8;
+            }
+        }
+        OwnedLuma { width, height, pixels }
+    }
+
+    /// `region` (inside the frame) enlarged `factor`× by bilinear interpolation.
+    pub fn enlarged(&self, region: Region, factor: usize) -> OwnedLuma {
+        let factor = factor.max(1);
+        let (width, height) = (region.width * factor, region.height * factor);
+        let mut pixels = Vec::with_capacity(width * height);
+        let last_x = region.width.saturating_sub(1);
+        let last_y = region.height.saturating_sub(1);
+        // Source position of output pixel i along an axis, in 1/(2·factor) steps: pixel centres.
+        let source = |i: usize, last: usize| {
+            let twice = ((2 * i + 1) as i64 - factor as i64).max(0) as usize;
+            let (whole, rest) = (twice / (2 * factor), twice % (2 * factor));
+            (whole.min(last), (whole + 1).min(last), rest as u32, (2 * factor) as u32)
+        };
+        for y in 0..height {
+            let (y0, y1, fy, span) = source(y, last_y);
+            let (row0, row1) = (self.row(region.top + y0), self.row(region.top + y1));
+            for x in 0..width {
+                let (x0, x1, fx, _) = source(x, last_x);
+                let (a, b) = (u32::from(row0[region.left + x0]), u32::from(row0[region.left + x1]));
+                let (c, d) = (u32::from(row1[region.left + x0]), u32::from(row1[region.left + x1]));
+                let top = a * (span - fx) + b * fx;
+                let bottom = c * (span - fx) + d * fx;
+                pixels.push(((top * (span - fy) + bottom * fy) / (span * span)) as u8);
             }
         }
         OwnedLuma { width, height, pixels }

@@ -11,6 +11,7 @@ mod found;
 mod frame;
 mod linear;
 mod passes;
+mod regions;
 mod scan_line;
 mod two_d;
 
@@ -81,6 +82,14 @@ pub struct DecodedCode {
     pub raw_bytes: Vec<u8>,
     /// The symbol's four corners; for 1D codes the box spanned by the lines that read it.
     pub corners: [CornerPoint; 4],
+}
+
+impl DecodedCode {
+    /// The same code in a frame `factor`× larger (corners of a downscaled read, mapped back).
+    fn scaled(mut self, factor: f32) -> Self {
+        self.corners = self.corners.map(|c| CornerPoint { x: c.x * factor, y: c.y * factor });
+        self
+    }
 }
 
 /// Decodes a live camera frame's Y plane: `row_stride` bytes per row (≥ `width`), the last

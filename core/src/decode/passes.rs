@@ -4,9 +4,13 @@
 use super::found::Found;
 use super::frame::{LumaFrame, Rotation};
 use super::linear::{self, LineScan, LinearFormats};
+use super::regions;
 use super::{two_d, DecodedCode};
 use rxing::common::HybridBinarizer;
-use rxing::BinaryBitmap;
+use rxing::{Binarizer, BinaryBitmap};
+
+/// How much `enlarge_unread_print` enlarges: 2–2.5 px modules become 4–5.
+const ENLARGEMENT: usize = 2;
 
 /// Which symbologies a pass looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +46,8 @@ pub struct Pass {
     /// How 1D scan lines are made black and white: 0 is rxing's per-row histogram threshold,
     /// k ≥ 1 our local threshold on the line resampled k× (see `scan_line`).
     pub line_upsample: usize,
+    /// Look again at 2× at print where no code was read (small 2D codes; see `regions`).
+    pub enlarge_unread_print: bool,
 }
 
 /// The passes to run.
@@ -88,6 +94,7 @@ impl Pass {
             line_step: 8,
             both_directions: true,
             line_upsample: 1,
+            enlarge_unread_print: true,
         }
     }
 
@@ -105,13 +112,7 @@ impl Pass {
 
     fn read(&self, frame: LumaFrame<'_>, rotation: Rotation, scale: f32) -> Vec<DecodedCode> {
         let mut image = BinaryBitmap::new(HybridBinarizer::new(frame.source()));
-        let mut found: Vec<Found> = Vec::new();
-        if self.formats.qr_code {
-            found.extend(two_d::qr_codes(&mut image, self.try_harder));
-        }
-        if self.formats.data_matrix {
-            found.extend(two_d::data_matrices(image.get_black_matrix(), self.try_harder));
-        }
+        let mut found = self.two_d(&mut image, false);
         let sideways = rotation.is_sideways();
         let scan = LineScan {
             step: self.line_step,
@@ -120,7 +121,33 @@ impl Pass {
             columns: self.both_directions || sideways,
         };
         found.extend(linear::scan(&frame, &image, self.formats.linear(), scan));
-        found.into_iter().map(|f| f.into_code(scale, (0.0, 0.0))).collect()
+        let mut codes: Vec<DecodedCode> = found.into_iter().map(|f| f.into_code(1.0, (0.0, 0.0))).collect();
+        if self.enlarge_unread_print && (self.formats.qr_code || self.formats.data_matrix) {
+            for region in regions::unread_print(&frame, &codes, ENLARGEMENT) {
+                let enlarged = frame.enlarged(region, ENLARGEMENT);
+                let Ok(view) = enlarged.frame() else { continue };
+                let offset = (region.left as f32, region.top as f32);
+                let mut image = BinaryBitmap::new(HybridBinarizer::new(view.source()));
+                for code in self.two_d(&mut image, true) {
+                    let code = code.into_code(1.0 / ENLARGEMENT as f32, offset);
+                    if !codes.iter().any(|c| same_code(c, &code)) {
+                        codes.push(code);
+                    }
+                }
+            }
+        }
+        codes.into_iter().map(|code| code.scaled(scale)).collect()
+    }
+
+    fn two_d<B: Binarizer>(&self, image: &mut BinaryBitmap<B>, closer_look: bool) -> Vec<Found> {
+        let mut found = Vec::new();
+        if self.formats.qr_code {
+            found.extend(two_d::qr_codes(image, self.try_harder, closer_look));
+        }
+        if self.formats.data_matrix {
+            found.extend(two_d::data_matrices(image.get_black_matrix(), self.try_harder));
+        }
+        found
     }
 }
 

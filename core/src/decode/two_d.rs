@@ -10,23 +10,30 @@ use rxing::datamatrix::decoder::Decoder as DataMatrixDecoder;
 use rxing::datamatrix::detector::zxing_cpp_detector;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
-use rxing::{BarcodeFormat as RxingFormat, Binarizer, BinaryBitmap, DecodeHints};
+use rxing::qrcode::QRCodeReader;
+use rxing::{BarcodeFormat as RxingFormat, Binarizer, BinaryBitmap, DecodeHints, Reader};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// Every QR Code (not Micro QR: we print none and it is a common source of false reads).
-pub fn qr_codes<B: Binarizer>(image: &mut BinaryBitmap<B>, try_harder: bool) -> Vec<Found> {
+/// `second_opinion`: when zxing-cpp's detector finds none, also try zxing's older one (one
+/// symbol only), which reads some blurred, low-contrast symbols the newer one misses.
+pub fn qr_codes<B: Binarizer>(image: &mut BinaryBitmap<B>, try_harder: bool, second_opinion: bool) -> Vec<Found> {
     let hints = DecodeHints {
         PossibleFormats: Some(HashSet::from([RxingFormat::QR_CODE])),
         TryHarder: Some(try_harder),
         ..DecodeHints::default()
     };
-    QrReader
+    let found: Vec<Found> = QrReader
         .decode_multiple_with_hints(image, &hints)
         .unwrap_or_default()
         .iter()
         .filter_map(Found::from_result)
-        .collect()
+        .collect();
+    if !found.is_empty() || !second_opinion {
+        return found;
+    }
+    QRCodeReader.decode_with_hints(image, &hints).ok().as_ref().and_then(Found::from_result).into_iter().collect()
 }
 
 /// Every Data Matrix whose detector candidate decodes; a symbol found twice is kept once.
