@@ -57,9 +57,10 @@ pub struct DecodeOptions {
 }
 
 impl DecodeOptions {
-    /// Live camera: called many times a second, so a cheap look first.
+    /// Live camera: called many times a second, so a cheap look first (see `Pass::glance`);
+    /// the full look only when the glance finds nothing.
     pub fn live() -> Self {
-        DecodeOptions { passes: vec![Pass::full()] }
+        DecodeOptions { passes: vec![Pass::glance(), Pass::full()] }
     }
 
     /// A still photo: taken once, so it is worth looking everywhere.
@@ -85,6 +86,12 @@ impl DecodeOptions {
 }
 
 impl Pass {
+    /// A code aimed at and in focus: 2D detectors along lines through the centre only, 1D
+    /// lines twice as sparse and only along the user's horizontal, no closer look.
+    pub fn glance() -> Self {
+        Pass { try_harder: false, line_step: 16, both_directions: false, enlarge_unread_print: false, ..Pass::full() }
+    }
+
     /// Everything at full resolution.
     pub fn full() -> Self {
         Pass {
