@@ -17,7 +17,10 @@ const BLOCK: usize = 16;
 const MIN_RANGE: u8 = 48;
 /// Enlarged regions together may hold at most this many times the frame's pixels: a cluttered
 /// scene must not make a frame cost several times the usual.
-const MAX_ENLARGED_PIXELS: f32 = 1.0;
+const MAX_ENLARGED_PIXELS: f32 = 0.5;
+/// A spot larger than this (frame pixels, either side) is not a small code: a symbol that big
+/// has modules large enough for the first look.
+const MAX_SIDE: usize = 320;
 
 /// A rectangle in frame pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +41,9 @@ pub fn unread_print(frame: &LumaFrame<'_>, found: &[DecodedCode], factor: usize)
     }
     let mut regions: Vec<Region> = components(&mut textured, cols, rows)
         .into_iter()
-        .filter(|r| r.width * r.height >= 2 * BLOCK * BLOCK)
+        .filter(|r| r.width * r.height >= 2 * BLOCK * BLOCK && r.width <= MAX_SIDE && r.height <= MAX_SIDE)
         .map(|r| grow(r, BLOCK, frame.width(), frame.height()))
-        .filter(|r| !mostly_read(r, found))
+        .filter(|r| !holds_a_read_code(r, found))
         .collect();
     regions.sort_by_key(|r| r.width * r.height);
     let budget = MAX_ENLARGED_PIXELS * (frame.width() * frame.height()) as f32;
@@ -107,19 +110,11 @@ fn grow(region: Region, margin: usize, width: usize, height: usize) -> Region {
     Region { left, top, width: right - left, height: bottom - top }
 }
 
-/// Whether codes already read cover at least half of `region`.
-fn mostly_read(region: &Region, found: &[DecodedCode]) -> bool {
-    let covered: f32 = found
-        .iter()
-        .map(|code| {
-            let xs = code.corners.map(|c| c.x);
-            let ys = code.corners.map(|c| c.y);
-            let lo_x = xs.iter().copied().fold(f32::MAX, f32::min).max(region.left as f32);
-            let hi_x = xs.iter().copied().fold(f32::MIN, f32::max).min((region.left + region.width) as f32);
-            let lo_y = ys.iter().copied().fold(f32::MAX, f32::min).max(region.top as f32);
-            let hi_y = ys.iter().copied().fold(f32::MIN, f32::max).min((region.top + region.height) as f32);
-            (hi_x - lo_x).max(0.0) * (hi_y - lo_y).max(0.0)
-        })
-        .sum();
-    covered * 2.0 >= (region.width * region.height) as f32
+/// Whether a code already read lies in `region`: that spot is its label.
+fn holds_a_read_code(region: &Region, found: &[DecodedCode]) -> bool {
+    found.iter().any(|code| {
+        let (x, y) = code.corners.iter().fold((0.0, 0.0), |(x, y), c| (x + c.x / 4.0, y + c.y / 4.0));
+        let inside_x = (region.left as f32..(region.left + region.width) as f32).contains(&x);
+        inside_x && (region.top as f32..(region.top + region.height) as f32).contains(&y)
+    })
 }
