@@ -16,6 +16,7 @@ fn strategies() -> Vec<(&'static str, DecodeOptions)> {
         ("full-nohard", DecodeOptions { passes: vec![Pass { try_harder: false, ..full }] }),
         ("full-step4", DecodeOptions { passes: vec![Pass { line_step: 4, ..full }] }),
         ("full-step16", DecodeOptions { passes: vec![Pass { line_step: 16, ..full }] }),
+        ("full-dm-everywhere", DecodeOptions { passes: vec![Pass { data_matrix_in_print_spots: false, ..full }] }),
         ("full-noenlarge", DecodeOptions { passes: vec![Pass { enlarge_unread_print: false, ..full }] }),
         ("full-rxingrows", DecodeOptions { passes: vec![Pass { line_upsample: 0, ..full }] }),
         ("full-up2", DecodeOptions { passes: vec![Pass { line_upsample: 2, ..full }] }),
@@ -129,5 +130,6 @@ fn parse_pass(spec: &str) -> Pass {
         },
         both_directions: true,
         enlarge_unread_print: number(6, 1) == 1,
+        data_matrix_in_print_spots: number(7, 1) == 1,
     }
 }

@@ -9,6 +9,7 @@
 
 use super::frame::{LumaFrame, OwnedLuma};
 use super::DecodedCode;
+use rxing::common::BitMatrix;
 
 /// Block side in frame pixels (8 pixels of the 2×-reduced frame).
 const BLOCK: usize = 16;
@@ -31,28 +32,51 @@ pub struct Region {
     pub height: usize,
 }
 
-/// Spots with print where no code in `found` lies, smallest first, within the pixel budget.
-pub fn unread_print(frame: &LumaFrame<'_>, found: &[DecodedCode], factor: usize) -> Vec<Region> {
+/// Spots with print: 4-connected groups of blocks with a wide grey range, with a block of
+/// margin (a code's quiet zone is plain), in frame pixels.
+pub fn print_spots(frame: &LumaFrame<'_>) -> Vec<Region> {
     let reduced = frame.downscaled(2);
     let (cols, rows) = (reduced.width / (BLOCK / 2), reduced.height / (BLOCK / 2));
     let mut textured = vec![false; cols * rows];
     for (i, flag) in textured.iter_mut().enumerate() {
         *flag = block_range(&reduced, i % cols, i / cols) >= MIN_RANGE;
     }
-    let mut regions: Vec<Region> = components(&mut textured, cols, rows)
+    components(&mut textured, cols, rows)
         .into_iter()
-        .filter(|r| r.width * r.height >= 2 * BLOCK * BLOCK && r.width <= MAX_SIDE && r.height <= MAX_SIDE)
+        .filter(|r| r.width * r.height >= 2 * BLOCK * BLOCK)
         .map(|r| grow(r, BLOCK, frame.width(), frame.height()))
-        .filter(|r| !holds_a_read_code(r, found))
+        .collect()
+}
+
+/// The small `spots` where no code in `found` lies, smallest first, as many as fit the pixel
+/// budget once enlarged `factor`×.
+pub fn small_unread(spots: &[Region], found: &[DecodedCode], frame_pixels: usize, factor: usize) -> Vec<Region> {
+    let mut regions: Vec<Region> = spots
+        .iter()
+        .filter(|r| r.width <= MAX_SIDE && r.height <= MAX_SIDE && !holds_a_read_code(r, found))
+        .copied()
         .collect();
     regions.sort_by_key(|r| r.width * r.height);
-    let budget = MAX_ENLARGED_PIXELS * (frame.width() * frame.height()) as f32;
+    let budget = MAX_ENLARGED_PIXELS * frame_pixels as f32;
     let mut spent = 0.0;
     regions.retain(|r| {
         spent += (r.width * r.height * factor * factor) as f32;
         spent <= budget
     });
     regions
+}
+
+/// The bits of `region` (rxing's `BitMatrix::crop` writes outside its result).
+pub fn crop_bits(matrix: &BitMatrix, region: &Region) -> Option<BitMatrix> {
+    let mut crop = BitMatrix::new(region.width as u32, region.height as u32).ok()?;
+    for y in 0..region.height {
+        for x in 0..region.width {
+            if matrix.try_get((region.left + x) as u32, (region.top + y) as u32) == Some(true) {
+                crop.set(x as u32, y as u32);
+            }
+        }
+    }
+    Some(crop)
 }
 
 fn block_range(image: &OwnedLuma, col: usize, row: usize) -> u8 {
