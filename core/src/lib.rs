@@ -1,14 +1,18 @@
 //! FieldTrace core: the library shared by the Android and iOS apps.
 //!
 //! - [`model`]: the immutable, EPCIS-shaped events and the things they concern (no I/O).
+//! - [`decode`]: camera frames and photos → every barcode in them (rxing).
+//! - [`label`]: our trace codes as QR Codes (PNG, SVG) for printing.
 //! - [`clock`]: the hybrid logical clock that orders events across devices with wrong clocks.
 //! - [`store`]: the durable SQLite store with its outbox.
 //! - [`fold`]: the read model as a deterministic fold; equal event sets give equal digests.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
 
 pub mod clock;
+pub mod decode;
 mod error;
 pub mod fold;
+pub mod label;
 pub mod model;
 pub mod payload;
 pub mod session;

@@ -1,5 +1,8 @@
-//! `fieldtrace`: the operator's tool. `serve` runs the sync server; `coop` and `token` prepare a
+//! `fieldtrace`: the operator's tool. `serve` runs the sync server, `demo` a whole co-op on this machine,
+//! `decode` reads barcodes in image files; `coop` and `token` prepare a
 //! co-op and the one-time enrollment tokens its phones scan.
+
+mod decode_cli;
 
 use clap::{Parser, Subcommand};
 use fieldtrace_core::model::Role;
@@ -62,6 +65,13 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8080/")]
         server_url: String,
     },
+    /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
+    Decode {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), String> {
@@ -103,6 +113,10 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
+        Command::Decode { json, files } => {
+            decode_cli::run(&files, json);
+            Ok(())
+        }
         Command::Serve { db, listen } => {
             let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
             let listener =
