@@ -243,26 +243,26 @@ impl SyncClient {
         }
     }
 
-    /// Applies the server's per-event verdicts to the outbox.
+    /// Applies the server's per-event verdicts to the outbox. Anything not confirmed is parked with
+    /// a reason, so a batch is never picked again at once (which could loop forever).
     fn settle(&self, batch: &[OutboxEntry], answer: &PushResponse, report: &mut SyncReport) -> Result<(), SyncError> {
+        let now = self.now_ms();
+        let retry_at = now.saturating_add(self.config.refused_retry.as_millis() as u64);
         let mut confirmed = Vec::with_capacity(batch.len());
-        for (entry, verdict) in batch.iter().zip(answer.results.chars()) {
+        for (index, (entry, verdict)) in batch.iter().zip(answer.results.chars()).enumerate() {
             match verdict {
                 'A' => report.accepted += 1,
                 'K' => report.known += 1,
-                _ => continue,
+                _ => {
+                    let reason = answer.rejected.iter().find(|r| r.index == index).map_or("rejected", |r| &r.error);
+                    self.store.outbox_failed(&[entry.event.id], reason, now, retry_at)?;
+                    report.refused += 1;
+                    continue;
+                }
             }
             confirmed.push(entry.event.id);
         }
         self.store.outbox_acknowledge(&confirmed)?;
-        let now = self.now_ms();
-        let retry_at = now.saturating_add(self.config.refused_retry.as_millis() as u64);
-        for rejection in &answer.rejected {
-            if let Some(entry) = batch.get(rejection.index) {
-                self.store.outbox_failed(&[entry.event.id], &rejection.error, now, retry_at)?;
-                report.refused += 1;
-            }
-        }
         Ok(())
     }
 
