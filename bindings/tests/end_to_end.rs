@@ -143,6 +143,10 @@ async fn enroll_and_sync_deliver_exactly_the_reports_to_the_server() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = TestServer::start(&dir.path().join("server.db")).await;
     let ft = open(&dir, "farm-li");
+    // A second `set_sync_listener` replaces the first, which hears nothing more.
+    let replaced = Arc::new(Recorder::default());
+    ft.set_sync_listener(replaced.clone()).expect("first listener");
+    replaced.wait_for(|_| true).await;
     let listener = Arc::new(Recorder::default());
     ft.set_sync_listener(listener.clone()).expect("listener");
     listener.wait_for(|s| s.pending == 0 && s.phase == SyncPhase::Idle).await;
@@ -193,13 +197,17 @@ async fn enroll_and_sync_deliver_exactly_the_reports_to_the_server() {
     assert_eq!(statuses.first().map(|s| s.last_success_ms), Some(None), "{statuses:?}");
     let last = ft.sync_status();
     assert_eq!((last.phase, last.pending, last.last_error_key.clone()), (SyncPhase::Idle, 0, None));
+    assert!(replaced.seen().iter().all(|s| s.last_success_ms.is_none()), "{:?}", replaced.seen());
 
     // After clearing, nothing more arrives.
     ft.clear_sync_listener();
+    // A call already under way when the listener is cleared may still finish; let it.
+    tokio::time::sleep(Duration::from_millis(50)).await;
     let before = listener.seen().len();
     ft.scan(CODE.into()).expect("scan");
     ft.report_abnormal(AbnormalReason::Missing, None, None).expect("report");
-    ft.sync_now().await.expect("sync after clear");
+    let pushed = ft.push_now().await.expect("push after clear");
+    assert_eq!((pushed.accepted, pushed.pending), (1, 0), "{pushed:?}");
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(listener.seen().len(), before);
 }
