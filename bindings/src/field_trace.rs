@@ -21,6 +21,9 @@ pub struct FieldTraceConfig {
     pub role: Role,
 }
 
+/// One phone's FieldTrace: open it once per database file and keep it for the app's life.
+/// Methods are blocking (call them off the main thread); `enroll`, `sync_now` and `push_now` are
+/// `suspend` / `async`.
 #[derive(uniffi::Object)]
 pub struct FieldTrace {
     /// `Session` methods take `&mut self` (it remembers the last scan); taps come from one UI
@@ -129,7 +132,7 @@ impl FieldTrace {
         Ok(())
     }
 
-    /// Stops sending sync status to the listener.
+    /// Stops sending sync status to the listener (a call already under way still finishes).
     pub fn clear_sync_listener(&self) {
         if let Some(task) = lock(&self.listener).take() {
             task.abort();

@@ -623,10 +623,15 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 
+/**
+ * One phone's FieldTrace: open it once per database file and keep it for the app's life.
+ * Methods are blocking (call them off the main thread); `enroll`, `sync_now` and `push_now` are
+ * `suspend` / `async`.
+ */
 public protocol FieldTraceProtocol: AnyObject, Sendable {
     
     /**
-     * Stops sending sync status to the listener.
+     * Stops sending sync status to the listener (a call already under way still finishes).
      */
     func clearSyncListener() 
     
@@ -706,6 +711,11 @@ public protocol FieldTraceProtocol: AnyObject, Sendable {
     func undo(eventId: String) throws  -> Receipt
     
 }
+/**
+ * One phone's FieldTrace: open it once per database file and keep it for the app's life.
+ * Methods are blocking (call them off the main thread); `enroll`, `sync_now` and `push_now` are
+ * `suspend` / `async`.
+ */
 open class FieldTrace: FieldTraceProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
 
@@ -773,7 +783,7 @@ public static func `open`(dbPath: String, config: FieldTraceConfig)throws  -> Fi
 
     
     /**
-     * Stops sending sync status to the listener.
+     * Stops sending sync status to the listener (a call already under way still finishes).
      */
 open func clearSyncListener()  {try! rustCall() {
         uniffiCallStatus in
@@ -3284,7 +3294,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldtrace_ffi_checksum_func_role_key() != 2165) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_clear_sync_listener() != 10585) {
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_clear_sync_listener() != 40997) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_decode_frame() != 31161) {

@@ -950,7 +950,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldtrace_ffi_checksum_func_role_key() and 0xFFFF) != 2165) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_clear_sync_listener() and 0xFFFF) != 10585) {
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_clear_sync_listener() and 0xFFFF) != 40997) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_decode_frame() and 0xFFFF) != 31161) {
@@ -1516,10 +1516,15 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 //
 
 
+/**
+ * One phone's FieldTrace: open it once per database file and keep it for the app's life.
+ * Methods are blocking (call them off the main thread); `enroll`, `sync_now` and `push_now` are
+ * `suspend` / `async`.
+ */
 public interface FieldTraceInterface {
     
     /**
-     * Stops sending sync status to the listener.
+     * Stops sending sync status to the listener (a call already under way still finishes).
      */
     fun `clearSyncListener`()
     
@@ -1601,6 +1606,11 @@ public interface FieldTraceInterface {
     companion object
 }
 
+/**
+ * One phone's FieldTrace: open it once per database file and keep it for the app's life.
+ * Methods are blocking (call them off the main thread); `enroll`, `sync_now` and `push_now` are
+ * `suspend` / `async`.
+ */
 open class FieldTrace: Disposable, AutoCloseable, FieldTraceInterface
 {
 
@@ -1704,7 +1714,7 @@ open class FieldTrace: Disposable, AutoCloseable, FieldTraceInterface
 
     
     /**
-     * Stops sending sync status to the listener.
+     * Stops sending sync status to the listener (a call already under way still finishes).
      */override fun `clearSyncListener`()
         = 
     callWithHandle {
