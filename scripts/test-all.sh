@@ -14,4 +14,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (unit, property, crash and volume tests)"
 cargo test --workspace
 
+step "generated Kotlin and Swift bindings are up to date"
+bindings/check-generated.sh
+
 step "all tests passed"
