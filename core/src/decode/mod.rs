@@ -12,6 +12,7 @@ mod frame;
 mod linear;
 mod passes;
 mod regions;
+mod retry;
 mod scan_line;
 mod two_d;
 
