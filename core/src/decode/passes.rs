@@ -192,7 +192,7 @@ impl Pass {
                 let mut here = self.two_d(&mut image, true);
                 if self.formats.data_matrix && here.is_empty() {
                     // Still nothing: most such spots are blurred low-contrast Data Matrix (see `retry`).
-                    here = retry::sharpened_data_matrices(&view);
+                    here = retry::sharpened_symbols(&view, self.formats.qr_code);
                 }
                 for code in here {
                     let code = code.into_code(1.0 / ENLARGEMENT as f32, offset);
