@@ -19,7 +19,7 @@ echo "fieldkit: $mvn_version; $java_version; $libs; native library from $CARGO_T
 # -q hides Maven's chatter; Surefire's summary ("Tests run: ...") is printed either way on a
 # failure, and printed below on success.
 rm -rf target/surefire-reports
-mvn -q -B -Dstyle.color=never test "$@"
+mvn -q -B -Dstyle.color=never test "$@" 2>&1 | sed "s/\x1b\[[0-9;]*m//g"
 shopt -s nullglob
 reports=(target/surefire-reports/*.txt)
 # One line the CI log reader understands, summed over the test classes.
