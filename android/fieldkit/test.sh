@@ -11,8 +11,12 @@ export CARGO_TARGET_DIR="$(cd "$repo" && mkdir -p "${CARGO_TARGET_DIR:-target}" 
 
 (cd "$repo" && cargo build --quiet -p fieldtrace-ffi -p fieldtrace-sync)
 
-java_version="$(java -version 2>&1 | head -n 1)"
-mvn_version="$(mvn -v 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g')"
+# Whole outputs first, then their first lines: `| head -n 1` could SIGPIPE the writer, and
+# pipefail would end the script without a word.
+java_version="$(java -version 2>&1)"
+java_version="${java_version%%$'\n'*}"
+mvn_version="$(mvn -v 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g')"
+mvn_version="${mvn_version%%$'\n'*}"
 cd "$here"
 libs="$(sed -n 's/.*<\(kotlin\|jna\|coroutines\|junit\|surefire\).version>\(.*\)<.*/\1 \2/p' pom.xml | paste -sd, -)"
 echo "fieldkit: $mvn_version; $java_version; $libs; native library from $CARGO_TARGET_DIR/debug"
