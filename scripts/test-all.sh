@@ -17,4 +17,7 @@ cargo test --workspace
 step "generated Kotlin and Swift bindings are up to date"
 bindings/check-generated.sh
 
+step "Kotlin fieldkit on the JVM (Maven, JUnit 5, live server)"
+android/fieldkit/test.sh
+
 step "all tests passed"
