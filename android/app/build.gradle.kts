@@ -38,8 +38,14 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
-    kotlinOptions { jvmTarget = "17" }
     buildFeatures { compose = true }
+    // The generated bindings call java.lang.ref.Cleaner (API 33) only after checking at run time
+    // that it exists (JNA's cleaner otherwise); lint.xml scopes the NewApi exemption to that file.
+    lint { lintConfig = file("lint.xml") }
+}
+
+kotlin {
+    compilerOptions { jvmTarget.set(org.jetbrains.kotlin.gradle.dsl.JvmTarget.JVM_17) }
 }
 
 dependencies {
