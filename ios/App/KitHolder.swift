@@ -74,8 +74,10 @@ actor KitHolder {
     private static func dbPath() throws -> String {
         let dir = try FileManager.default.url(for: .applicationSupportDirectory, in: .userDomainMask,
                                               appropriateFor: nil, create: true)
-        try (dir as NSURL).setResourceValue(URLFileProtection.completeUntilFirstUserAuthentication,
-                                            forKey: .fileProtectionKey)
+        // iOS's default class already; set explicitly because a stricter app-wide default
+        // (an entitlement) would stop the background sync. New files inherit the folder's class.
+        try FileManager.default.setAttributes([.protectionKey: FileProtectionType.completeUntilFirstUserAuthentication],
+                                              ofItemAtPath: dir.path)
         return dir.appendingPathComponent("fieldtrace.db").path
     }
 }
