@@ -1,0 +1,60 @@
+package org.fieldtrace.app
+
+import android.app.Application
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+import org.fieldtrace.fieldkit.FieldKit
+import org.fieldtrace.fieldkit.FieldResult
+import org.fieldtrace.fieldkit.ffi.EnrollmentInfo
+import org.fieldtrace.fieldkit.ffi.Role
+import java.io.File
+
+/**
+ * Holds the one [FieldKit] of the process, shared by the screen and [SyncWorker] (the core
+ * allows one sync listener per store, and two open handles would race on the same file).
+ */
+class FieldTraceApp : Application() {
+    private val lock = Mutex()
+    private var kit: FieldKit? = null
+    private var enrolled = false
+
+    private val dbPath: String get() = File(filesDir, "fieldtrace.db").path
+
+    override fun onCreate() {
+        super.onCreate()
+        SyncWorker.schedule(this)
+    }
+
+    /** The store opened as the enrolled user, or null while this phone is not enrolled. */
+    suspend fun enrolledKit(): FieldKit? = lock.withLock {
+        if (enrolled) return@withLock kit
+        val probe = kit ?: FieldKit.open(dbPath, UNENROLLED_PARTY, Role.FARMER).also { kit = it }
+        val info = probe.enrollment().getOrNull() ?: return@withLock null
+        reopenAs(info)
+    }
+
+    /** Enrolls from a scanned `fieldtrace://enroll?…` QR, then reopens as the enrolled user. */
+    suspend fun enroll(qrText: String): FieldResult<EnrollmentInfo> = lock.withLock {
+        val probe = kit ?: FieldKit.open(dbPath, UNENROLLED_PARTY, Role.FARMER).also { kit = it }
+        val result = probe.enroll(qrText)
+        if (result is FieldResult.Ok) reopenAs(result.value)
+        result
+    }
+
+    /**
+     * `FieldTrace.open` takes the user's identity, which only the enrollment stored in the same
+     * database knows: read it with a placeholder identity, then reopen as the real user.
+     */
+    private suspend fun reopenAs(info: EnrollmentInfo): FieldKit {
+        kit?.close()
+        return FieldKit.open(dbPath, info.partyId, info.role).also {
+            kit = it
+            enrolled = true
+        }
+    }
+
+    private companion object {
+        /** Never reported under: the screen allows reports only after enrollment, which reopens the store. */
+        const val UNENROLLED_PARTY = "unenrolled"
+    }
+}

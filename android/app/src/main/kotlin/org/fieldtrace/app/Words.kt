@@ -1,0 +1,60 @@
+package org.fieldtrace.app
+
+import android.annotation.SuppressLint
+import android.content.Context
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.BugReport
+import androidx.compose.material.icons.filled.Healing
+import androidx.compose.material.icons.filled.Inventory2
+import androidx.compose.material.icons.filled.MoreHoriz
+import androidx.compose.material.icons.filled.SearchOff
+import androidx.compose.material.icons.filled.SwapHoriz
+import androidx.compose.material.icons.filled.Thermostat
+import androidx.compose.material.icons.filled.WaterDrop
+import androidx.compose.ui.graphics.vector.ImageVector
+import org.fieldtrace.fieldkit.ffi.AbnormalReason
+import org.fieldtrace.fieldkit.ffi.BizStep
+import org.fieldtrace.fieldkit.ffi.bizStepKey
+
+/** The reason picker's icon and label for each [AbnormalReason], in the core's order. */
+val AbnormalReason.icon: ImageVector
+    get() = when (this) {
+        AbnormalReason.BRUISED -> Icons.Filled.Healing
+        AbnormalReason.ROTTEN -> Icons.Filled.BugReport
+        AbnormalReason.OVER_TEMPERATURE -> Icons.Filled.Thermostat
+        AbnormalReason.WET -> Icons.Filled.WaterDrop
+        AbnormalReason.CRUSHED_PACKAGE -> Icons.Filled.Inventory2
+        AbnormalReason.MISSING -> Icons.Filled.SearchOff
+        AbnormalReason.WRONG_ITEM -> Icons.Filled.SwapHoriz
+        AbnormalReason.OTHER -> Icons.Filled.MoreHoriz
+    }
+
+val AbnormalReason.label: Int
+    get() = when (this) {
+        AbnormalReason.BRUISED -> R.string.reason_bruised
+        AbnormalReason.ROTTEN -> R.string.reason_rotten
+        AbnormalReason.OVER_TEMPERATURE -> R.string.reason_over_temperature
+        AbnormalReason.WET -> R.string.reason_wet
+        AbnormalReason.CRUSHED_PACKAGE -> R.string.reason_crushed_package
+        AbnormalReason.MISSING -> R.string.reason_missing
+        AbnormalReason.WRONG_ITEM -> R.string.reason_wrong_item
+        AbnormalReason.OTHER -> R.string.reason_other
+    }
+
+/**
+ * Words for a core error key (`error_<key>` in strings.xml). The keys are the core's stable
+ * contract, so they are looked up by name; res/raw/keep.xml keeps them through shrinking. An
+ * unknown key (a newer server) falls back to a generic message.
+ */
+@SuppressLint("DiscouragedApi")
+fun Context.errorText(key: String): String {
+    val id = resources.getIdentifier("error_$key", "string", packageName)
+    return getString(if (id != 0) id else R.string.error_unknown)
+}
+
+/** The step's name (`step_<key>`), looked up by the core's stable key like [errorText]. */
+@SuppressLint("DiscouragedApi")
+fun Context.stepText(step: BizStep): String {
+    val id = resources.getIdentifier("step_${bizStepKey(step)}", "string", packageName)
+    return if (id != 0) getString(id) else bizStepKey(step)
+}
