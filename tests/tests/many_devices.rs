@@ -5,7 +5,7 @@
 use fieldtrace_core::model::Role;
 use fieldtrace_sync::state::coop_state;
 use fieldtrace_sync::storage::Storage;
-use fieldtrace_tests::sync_harness::{Phone, TestServer};
+use fieldtrace_tests::sync_harness::{push_all, Phone, TestServer};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -45,16 +45,8 @@ async fn a_hundred_phones_push_a_thousand_events_each() {
     eprintln!("recorded {} reports in {:?}", DEVICES * EVENTS_PER_DEVICE, started.elapsed());
     // Everyone finds signal at once and pushes (a full pull of 100,000 events by every phone
     // is the bootstrap benchmark's business, not this test's).
-    let pushes: Vec<_> = phones
-        .iter()
-        .map(|phone| {
-            let phone = phone.clone();
-            tokio::spawn(async move { phone.client.push_now().await })
-        })
-        .collect();
     let mut accepted = 0;
-    for push in pushes {
-        let report = push.await.expect("join").expect("sync");
+    for report in push_all(&phones).await.expect("push") {
         assert_eq!(report.pending, 0);
         accepted += report.accepted + report.known;
     }

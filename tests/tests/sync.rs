@@ -7,7 +7,7 @@ use fieldtrace_core::model::{BizStep, EntityKind, Event, EventId, EventKind, Par
 use fieldtrace_core::sync::SyncError;
 use fieldtrace_sync::state::coop_state;
 use fieldtrace_sync::storage::Storage;
-use fieldtrace_tests::sync_harness::{Fault, FaultProxy, Phone, ServerProcess, TestServer};
+use fieldtrace_tests::sync_harness::{enrollment_qr, Fault, FaultProxy, Phone, ServerProcess, TestServer};
 use std::collections::HashSet;
 
 fn no_skew() -> chrono::Duration {
@@ -65,7 +65,7 @@ async fn lost_answers_and_replays_never_duplicate() {
     let server = TestServer::start(&dir.path().join("server.db")).await;
     let proxy = FaultProxy::start(server.addr).await;
     let phone = Phone::open(&dir.path().join("phone.db"), "farmer-li", Role::Farmer, no_skew());
-    let qr = fieldtrace_tests::sync_harness::enrollment_qr_via(&server, &proxy.url(), "coop-zz", "farmer-li").await;
+    let qr = enrollment_qr(&server.storage, &proxy.url(), "coop-zz", "farmer-li", Role::Farmer).await;
     phone.client.enroll(&qr).await.expect("enroll");
     let mut phone = phone;
     for i in 0..250 {
@@ -100,7 +100,7 @@ async fn a_partition_keeps_everything_queued_until_the_network_returns() {
     let server = TestServer::start(&dir.path().join("server.db")).await;
     let proxy = FaultProxy::start(server.addr).await;
     let mut phone = Phone::open(&dir.path().join("phone.db"), "farmer-li", Role::Farmer, no_skew());
-    let qr = fieldtrace_tests::sync_harness::enrollment_qr_via(&server, &proxy.url(), "coop-zz", "farmer-li").await;
+    let qr = enrollment_qr(&server.storage, &proxy.url(), "coop-zz", "farmer-li", Role::Farmer).await;
     phone.client.enroll(&qr).await.expect("enroll");
     proxy.set(Fault::Partition, 1);
     phone.tap_normal("t/MANGO-1");
@@ -174,7 +174,7 @@ async fn a_server_killed_mid_push_loses_nothing_and_the_phone_resumes() {
     let db = dir.path().join("server.db");
     let mut server = ServerProcess::start(binary, &db, "127.0.0.1:0");
     let storage = fieldtrace_sync::storage::sqlite::SqliteStorage::open(&db).expect("open");
-    let qr = fieldtrace_tests::sync_harness::enrollment_qr_at(&storage, &server.url(), "coop-zz", "farmer-li").await;
+    let qr = enrollment_qr(&storage, &server.url(), "coop-zz", "farmer-li", Role::Farmer).await;
     let mut phone = Phone::open(&dir.path().join("phone.db"), "farmer-li", Role::Farmer, no_skew());
     phone.client.enroll(&qr).await.expect("enroll");
     const EVENTS: usize = 3_000;

@@ -182,12 +182,3 @@ impl Store {
         self.read(|conn| read(conn, entity, id))
     }
 }
-
-impl Store {
-    /// The deterministic read model of every event held (see [`crate::fold`]): equal on every
-    /// replica holding the same events.
-    pub fn state(&self) -> Result<crate::fold::ReplicaState> {
-        let events: Vec<Event> = self.all_events()?.into_iter().map(|stored| stored.event).collect();
-        Ok(crate::fold::fold(&events))
-    }
-}

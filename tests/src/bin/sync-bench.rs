@@ -15,7 +15,7 @@
 use fieldtrace_core::model::{Event, EventId, Role};
 use fieldtrace_sync::state::coop_state;
 use fieldtrace_sync::storage::Storage;
-use fieldtrace_tests::sync_harness::{Phone, TestServer};
+use fieldtrace_tests::sync_harness::{push_all, Phone, TestServer};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::path::Path;
@@ -61,7 +61,7 @@ async fn run(json_only: bool) -> Result<Value, String> {
     log(json_only, "recording 20 × 5,000 events…");
     let twenty = phones(&server, dir.path(), "ingest", 20, 5_000).await?;
     let started = Instant::now();
-    push_all(&twenty).await?;
+    push_everything(&twenty).await?;
     let ingest_events_per_s = 100_000.0 / started.elapsed().as_secs_f64();
     log(json_only, &format!("ingest_events_per_s {ingest_events_per_s:.0}"));
 
@@ -74,7 +74,7 @@ async fn run(json_only: bool) -> Result<Value, String> {
         }
     }
     let started = Instant::now();
-    push_all(&thousand).await?;
+    push_everything(&thousand).await?;
     let pushed_ms = ms(started);
     let coop = "coop-many";
     let ids = server.storage.event_ids(coop).await.map_err(|e| e.to_string())?;
@@ -164,21 +164,13 @@ async fn phones(
     Ok(ready)
 }
 
-async fn push_all(phones: &[Arc<Phone>]) -> Result<(), String> {
-    let tasks: Vec<_> = phones
-        .iter()
-        .map(|phone| {
-            let phone = phone.clone();
-            tokio::spawn(async move { phone.client.push_now().await })
-        })
-        .collect();
-    for task in tasks {
-        let report = task.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
-        if report.pending != 0 {
-            return Err(format!("{} events still pending after a push", report.pending));
-        }
+/// Every phone pushes at once; an error if any event is left unconfirmed.
+async fn push_everything(phones: &[Arc<Phone>]) -> Result<(), String> {
+    let reports = push_all(phones).await.map_err(|e| e.to_string())?;
+    match reports.iter().map(|r| r.pending).sum::<u64>() {
+        0 => Ok(()),
+        pending => Err(format!("{pending} events still pending after a push")),
     }
-    Ok(())
 }
 
 /// Runs `tests/peers/pouchdb/push.js` on the same events as JSON documents.

@@ -6,6 +6,7 @@ mod phone;
 mod proxy;
 mod server;
 
+pub use phone::push_all;
 pub use phone::Phone;
 pub use proxy::{Fault, FaultProxy};
-pub use server::{enrollment_qr, enrollment_qr_at, enrollment_qr_via, ServerProcess, TestServer};
+pub use server::{enrollment_qr, ServerProcess, TestServer};

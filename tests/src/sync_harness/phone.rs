@@ -3,7 +3,7 @@
 use fieldtrace_core::clock::{ManualClock, WallClock};
 use fieldtrace_core::fold::ReplicaState;
 use fieldtrace_core::model::{Actor, PartyId, Role};
-use fieldtrace_core::sync::{SyncClient, SyncConfig};
+use fieldtrace_core::sync::{SyncClient, SyncConfig, SyncError, SyncReport};
 use fieldtrace_core::{Receipt, Session, Store};
 use std::path::Path;
 use std::sync::Arc;
@@ -53,4 +53,20 @@ impl Phone {
     pub fn state(&self) -> ReplicaState {
         self.store().state().expect("state")
     }
+}
+
+/// Every phone pushes at once (as when a village gets signal); the reports in the phones' order.
+pub async fn push_all(phones: &[Arc<Phone>]) -> Result<Vec<SyncReport>, SyncError> {
+    let tasks: Vec<_> = phones
+        .iter()
+        .map(|phone| {
+            let phone = phone.clone();
+            tokio::spawn(async move { phone.client.push_now().await })
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        reports.push(task.await.map_err(|e| SyncError::Protocol(format!("push task: {e}")))??);
+    }
+    Ok(reports)
 }

@@ -1,9 +1,8 @@
 //! A sync server for tests: in-process on a tokio task, or a child process to kill.
 
-use fieldtrace_core::model::{PartyId, Role};
-use fieldtrace_core::sync::{new_secret, EnrollmentOffer};
+use fieldtrace_core::model::Role;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::storage::Storage;
 use fieldtrace_sync::ServerConfig;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -53,18 +52,11 @@ impl Drop for TestServer {
     }
 }
 
+/// Creates the co-op (if needed) and a one-time token that never expires; returns the QR text that
+/// points a phone at `url` (the server, or a fault proxy in front of it).
 pub async fn enrollment_qr(storage: &SqliteStorage, url: &str, coop: &str, party: &str, role: Role) -> String {
     storage.create_coop(coop, coop).await.expect("co-op");
-    let token = new_secret().expect("entropy");
-    let new = NewEnrollmentToken {
-        token_hash: fieldtrace_sync::secrets::hash_secret(&token),
-        coop: coop.to_owned(),
-        party: PartyId::new(party),
-        role,
-        expires_at_ms: i64::MAX,
-    };
-    storage.create_enrollment_token(new).await.expect("token");
-    EnrollmentOffer::new(url, &token).expect("offer").to_qr_text()
+    fieldtrace_sync::demo::enrollment_qr(storage, url, coop, party, role, i64::MAX).await.expect("token")
 }
 
 /// The `sync-server` binary of this crate as a child process, so a test can SIGKILL it.
@@ -77,17 +69,8 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the server on `addr` (port 0: any free port).
     pub fn start(binary: &Path, db: &Path, addr: &str) -> Self {
-        let mut child = Command::new(binary)
-            .arg(db)
-            .arg(addr)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn sync-server");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("stdout");
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("read address");
-        let addr = line.trim().parse().unwrap_or_else(|_| panic!("sync-server printed {line:?}"));
+        let (child, line) = spawn(binary, db, addr);
+        let addr = line.parse().unwrap_or_else(|_| panic!("sync-server printed {line:?}"));
         Self { addr, db: db.to_owned(), child }
     }
 
@@ -103,17 +86,8 @@ impl ServerProcess {
         let addr = self.addr.to_string();
         // The port may linger briefly after the kill; retry the bind for a while.
         for _ in 0..100 {
-            let mut child = Command::new(binary)
-                .arg(&self.db)
-                .arg(&addr)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn sync-server");
-            let mut line = String::new();
-            let stdout = child.stdout.take().expect("stdout");
-            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
-            if line.trim() == addr {
+            let (mut child, line) = spawn(binary, &self.db, &addr);
+            if line == addr {
                 self.child = child;
                 return;
             }
@@ -128,19 +102,25 @@ impl ServerProcess {
     }
 }
 
+/// Starts `binary DB ADDR` and returns it with the first line it printed (the bound address, or
+/// nothing if it could not bind).
+fn spawn(binary: &Path, db: &Path, addr: &str) -> (Child, String) {
+    let mut child = Command::new(binary)
+        .arg(db)
+        .arg(addr)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sync-server");
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+    }
+    (child, line.trim().to_owned())
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// An enrollment QR for a farmer of `coop` that points the phone at `url` (e.g. a fault proxy
-/// in front of `server`).
-pub async fn enrollment_qr_via(server: &TestServer, url: &str, coop: &str, party: &str) -> String {
-    enrollment_qr(&server.storage, url, coop, party, Role::Farmer).await
-}
-
-/// [`enrollment_qr_via`] for a server in another process, through its database.
-pub async fn enrollment_qr_at(storage: &SqliteStorage, url: &str, coop: &str, party: &str) -> String {
-    enrollment_qr(storage, url, coop, party, Role::Farmer).await
 }
