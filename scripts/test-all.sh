@@ -20,4 +20,7 @@ bindings/check-generated.sh
 step "Kotlin fieldkit on the JVM (Maven, JUnit 5, live server)"
 android/fieldkit/test.sh
 
+step "Android app sources compile against the Android 15 framework (android-all; AndroidX files excluded)"
+android/app-check/check.sh
+
 step "all tests passed"

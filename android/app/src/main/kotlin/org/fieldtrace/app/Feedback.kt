@@ -32,9 +32,11 @@ class Feedback(context: Context) : AutoCloseable {
         }
     }
 
-    private val vibrator: Vibrator =
+    // getSystemService is @Nullable: a device without the service (some tablets, emulators)
+    // gets no vibration, and speech still confirms.
+    private val vibrator: Vibrator? =
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S) {
-            context.getSystemService(VibratorManager::class.java).defaultVibrator
+            context.getSystemService(VibratorManager::class.java)?.defaultVibrator
         } else {
             @Suppress("DEPRECATION")
             context.getSystemService(Vibrator::class.java)
@@ -46,13 +48,19 @@ class Feedback(context: Context) : AutoCloseable {
     }
 
     /** One short pulse: saved. */
-    fun confirm() = vibrator.vibrate(VibrationEffect.createOneShot(60, VibrationEffect.DEFAULT_AMPLITUDE))
+    fun confirm() {
+        vibrator?.vibrate(VibrationEffect.createOneShot(60, VibrationEffect.DEFAULT_AMPLITUDE))
+    }
 
     /** Two pulses: saved as abnormal, or undone: a different feel from the normal confirmation. */
-    fun confirmTwice() = vibrator.vibrate(VibrationEffect.createWaveform(longArrayOf(0, 60, 80, 60), -1))
+    fun confirmTwice() {
+        vibrator?.vibrate(VibrationEffect.createWaveform(longArrayOf(0, 60, 80, 60), -1))
+    }
 
     /** One long pulse: something went wrong, look at the screen. */
-    fun error() = vibrator.vibrate(VibrationEffect.createOneShot(400, VibrationEffect.DEFAULT_AMPLITUDE))
+    fun error() {
+        vibrator?.vibrate(VibrationEffect.createOneShot(400, VibrationEffect.DEFAULT_AMPLITUDE))
+    }
 
     override fun close() {
         tts.shutdown()

@@ -6,8 +6,12 @@ import kotlinx.coroutines.sync.withLock
 import org.fieldtrace.fieldkit.FieldKit
 import org.fieldtrace.fieldkit.FieldResult
 import org.fieldtrace.fieldkit.ffi.EnrollmentInfo
+import org.fieldtrace.fieldkit.ffi.FieldTraceException
 import org.fieldtrace.fieldkit.ffi.Role
 import java.io.File
+
+/** What one background sync came to (WorkManager's success, retry, failure). */
+enum class SyncOutcome { DONE, RETRY, FAILED }
 
 /**
  * Holds the one [FieldKit] of the process, shared by the screen and [SyncWorker] (the core
@@ -19,11 +23,6 @@ class FieldTraceApp : Application() {
     private var enrolled = false
 
     private val dbPath: String get() = File(filesDir, "fieldtrace.db").path
-
-    override fun onCreate() {
-        super.onCreate()
-        SyncWorker.schedule(this)
-    }
 
     /** The store opened as the enrolled user, or null while this phone is not enrolled. */
     suspend fun enrolledKit(): FieldKit? = lock.withLock {
@@ -39,6 +38,22 @@ class FieldTraceApp : Application() {
         val result = probe.enroll(qrText)
         if (result is FieldResult.Ok) reopenAs(result.value)
         result
+    }
+
+    /**
+     * One sync for [SyncWorker]: push what waits, pull what other phones recorded. Nothing is
+     * lost on a failed sync; only what may work later by itself (no network, server down, a busy
+     * or full disk) is worth retrying.
+     */
+    suspend fun syncOnce(): SyncOutcome {
+        val kit = enrolledKit() ?: return SyncOutcome.DONE
+        return when (val result = kit.syncNow()) {
+            is FieldResult.Ok -> SyncOutcome.DONE
+            is FieldResult.Failed -> when (result.error) {
+                is FieldTraceException.Unavailable, is FieldTraceException.Storage -> SyncOutcome.RETRY
+                else -> SyncOutcome.FAILED
+            }
+        }
     }
 
     /**

@@ -38,6 +38,9 @@ class MainActivity : ComponentActivity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        // A periodic sync plus one as soon as there is a network (both KEEP: idempotent). Here
+        // rather than in FieldTraceApp, which stays free of AndroidX for the compile check.
+        SyncWorker.schedule(this)
         setContent {
             MaterialTheme {
                 val context = LocalContext.current
@@ -49,7 +52,7 @@ class MainActivity : ComponentActivity() {
                 }
                 val ask = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted = it }
                 LaunchedEffect(Unit) { if (!granted) ask.launch(Manifest.permission.CAMERA) }
-                FieldTraceScreen(model, camera = { modifier -> if (granted) CameraPreview(model, modifier) })
+                FieldTraceScreen(model.screen, camera = { modifier -> if (granted) CameraPreview(model.screen, modifier) })
             }
         }
     }
@@ -60,11 +63,11 @@ class MainActivity : ComponentActivity() {
  * takes a noticeable moment on cheap phones); the model tells the analyzer when to look.
  */
 @Composable
-fun CameraPreview(model: ScanViewModel, modifier: Modifier = Modifier) {
+fun CameraPreview(model: ScanController, modifier: Modifier = Modifier) {
     val owner = LocalLifecycleOwner.current
     val scope = rememberCoroutineScope()
     val executor = remember { Executors.newSingleThreadExecutor() }
-    val analyzer = remember { LumaAnalyzer(scope, active = { model.wantsCodes }, onText = model::onCode) }
+    val analyzer = remember { LumaAnalyzer(LumaFrames(scope, active = { model.wantsCodes }, onText = model::onCode)) }
     DisposableEffect(Unit) { onDispose { executor.shutdown() } }
 
     AndroidView(

@@ -56,7 +56,7 @@ private val Abnormal = Color(0xFFC62828)
 
 /** The whole app: badge on top, camera or buttons in the middle, error and undo at the bottom. */
 @Composable
-fun FieldTraceScreen(model: ScanViewModel, camera: @Composable (Modifier) -> Unit) {
+fun FieldTraceScreen(model: ScanController, camera: @Composable (Modifier) -> Unit) {
     val ui by model.ui.collectAsStateWithLifecycle()
     Column(Modifier.fillMaxSize()) {
         Row(Modifier.fillMaxWidth().padding(16.dp), verticalAlignment = Alignment.CenterVertically) {
@@ -93,7 +93,7 @@ private fun Panel(content: @Composable ColumnScope.() -> Unit) = Surface(Modifie
 /** 正常 / 异常: full width, at least 96 dp high, colour and icon as well as the word. */
 @Composable
 private fun ColumnScope.ScannedButtons(info: ScanInfo, onNormal: () -> Unit, onAbnormal: () -> Unit, onCancel: () -> Unit) {
-    Text(info.lot?.product ?: info.code, fontSize = 32.sp, fontWeight = FontWeight.Bold)
+    Text(info.title, fontSize = 32.sp, fontWeight = FontWeight.Bold)
     info.farm?.let { Text(it.name, fontSize = 22.sp) }
     Spacer(Modifier.weight(1f))
     BigButton(stringResource(R.string.normal), Icons.Filled.Check, Normal, onNormal)

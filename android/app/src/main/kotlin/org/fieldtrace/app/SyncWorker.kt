@@ -10,8 +10,6 @@ import androidx.work.OneTimeWorkRequestBuilder
 import androidx.work.PeriodicWorkRequestBuilder
 import androidx.work.WorkManager
 import androidx.work.WorkerParameters
-import org.fieldtrace.fieldkit.FieldResult
-import org.fieldtrace.fieldkit.ffi.FieldTraceException
 import java.util.concurrent.TimeUnit
 
 /**
@@ -19,16 +17,10 @@ import java.util.concurrent.TimeUnit
  * field without signal go out once the phone reaches the village, with the app closed.
  */
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
-    override suspend fun doWork(): Result {
-        val kit = (applicationContext as FieldTraceApp).enrolledKit() ?: return Result.success()
-        return when (val result = kit.syncNow()) {
-            is FieldResult.Ok -> Result.success()
-            // Nothing is lost on a failed sync; only retry what may work later by itself.
-            is FieldResult.Failed -> when (result.error) {
-                is FieldTraceException.Unavailable, is FieldTraceException.Storage -> Result.retry()
-                else -> Result.failure()
-            }
-        }
+    override suspend fun doWork(): Result = when ((applicationContext as FieldTraceApp).syncOnce()) {
+        SyncOutcome.DONE -> Result.success()
+        SyncOutcome.RETRY -> Result.retry()
+        SyncOutcome.FAILED -> Result.failure()
     }
 
     companion object {
@@ -37,7 +29,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
 
         private val online = Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build()
 
-        /** On app start: a periodic sync (catch-up pulls) plus one as soon as there is a network. */
+        /** When the app opens: a periodic sync (catch-up pulls) plus one as soon as there is a network. */
         fun schedule(context: Context) {
             val work = WorkManager.getInstance(context)
             work.enqueueUniquePeriodicWork(

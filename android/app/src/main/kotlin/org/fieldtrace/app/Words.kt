@@ -2,33 +2,12 @@ package org.fieldtrace.app
 
 import android.annotation.SuppressLint
 import android.content.Context
-import androidx.compose.material.icons.Icons
-import androidx.compose.material.icons.filled.BugReport
-import androidx.compose.material.icons.filled.Healing
-import androidx.compose.material.icons.filled.Inventory2
-import androidx.compose.material.icons.filled.MoreHoriz
-import androidx.compose.material.icons.filled.SearchOff
-import androidx.compose.material.icons.filled.SwapHoriz
-import androidx.compose.material.icons.filled.Thermostat
-import androidx.compose.material.icons.filled.WaterDrop
-import androidx.compose.ui.graphics.vector.ImageVector
 import org.fieldtrace.fieldkit.ffi.AbnormalReason
 import org.fieldtrace.fieldkit.ffi.BizStep
+import org.fieldtrace.fieldkit.ffi.ScanInfo
 import org.fieldtrace.fieldkit.ffi.bizStepKey
 
-/** The reason picker's icon and label for each [AbnormalReason], in the core's order. */
-val AbnormalReason.icon: ImageVector
-    get() = when (this) {
-        AbnormalReason.BRUISED -> Icons.Filled.Healing
-        AbnormalReason.ROTTEN -> Icons.Filled.BugReport
-        AbnormalReason.OVER_TEMPERATURE -> Icons.Filled.Thermostat
-        AbnormalReason.WET -> Icons.Filled.WaterDrop
-        AbnormalReason.CRUSHED_PACKAGE -> Icons.Filled.Inventory2
-        AbnormalReason.MISSING -> Icons.Filled.SearchOff
-        AbnormalReason.WRONG_ITEM -> Icons.Filled.SwapHoriz
-        AbnormalReason.OTHER -> Icons.Filled.MoreHoriz
-    }
-
+/** The reason picker's label for each [AbnormalReason] (the icon is in ReasonIcons.kt). */
 val AbnormalReason.label: Int
     get() = when (this) {
         AbnormalReason.BRUISED -> R.string.reason_bruised
@@ -58,3 +37,7 @@ fun Context.stepText(step: BizStep): String {
     val id = resources.getIdentifier("step_${bizStepKey(step)}", "string", packageName)
     return if (id != 0) getString(id) else bizStepKey(step)
 }
+
+/** What a scanned code is called on screen and in speech: the product, else the code itself. */
+val ScanInfo.title: String
+    get() = lot?.product ?: code
