@@ -14,6 +14,8 @@ pub enum ApiError {
     CredentialMissing,
     #[error("the device credential is not valid")]
     CredentialInvalid,
+    #[error("{0}")]
+    RoleForbidden(String),
     #[error("this device has been revoked by the co-op")]
     DeviceRevoked,
     #[error("the enrollment token is unknown, expired or already used")]
@@ -32,6 +34,7 @@ impl ApiError {
             ApiError::BadRequest { key, .. } => key,
             ApiError::CredentialMissing => "credential_missing",
             ApiError::CredentialInvalid => "credential_invalid",
+            ApiError::RoleForbidden(_) => "role_forbidden",
             ApiError::DeviceRevoked => "device_revoked",
             ApiError::TokenInvalid => "enrollment_token_invalid",
             ApiError::DeviceConflict => "device_conflict",
@@ -44,7 +47,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::CredentialMissing | ApiError::CredentialInvalid => StatusCode::UNAUTHORIZED,
-            ApiError::DeviceRevoked => StatusCode::FORBIDDEN,
+            ApiError::DeviceRevoked | ApiError::RoleForbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TokenInvalid => StatusCode::FORBIDDEN,
             ApiError::DeviceConflict => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

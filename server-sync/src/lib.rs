@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod epcis;
 mod error;
 pub mod secrets;
 pub mod state;

@@ -65,6 +65,11 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8080/")]
         server_url: String,
     },
+    /// Export data for other systems.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
     /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
     Decode {
         #[arg(long)]
@@ -72,6 +77,48 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// A lot's events as an EPCIS 2.0 JSON-LD document (stdout, or `--out`).
+    Epcis {
+        #[arg(long, default_value = "fieldtrace.db")]
+        db: PathBuf,
+        #[arg(long)]
+        coop: String,
+        #[arg(long)]
+        lot: String,
+        /// Public base URL of the trace pages (`{base}/t/{code}`).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        trace_base: String,
+        /// GS1 Digital Link resolver for GTIN/SSCC identifiers.
+        #[arg(long, default_value = "https://id.gs1.org")]
+        digital_link_base: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+async fn export_epcis(command: ExportCommand) -> Result<(), String> {
+    let ExportCommand::Epcis { db, coop, lot, trace_base, digital_link_base, out } = command;
+    let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+    let events = fieldtrace_sync::state::coop_events(&storage, &coop).await.map_err(|e| e.to_string())?;
+    let options = fieldtrace_sync::epcis::ExportOptions { digital_link_base, trace_base };
+    let document = fieldtrace_sync::epcis::export_lot(&events, &lot, &options, &chrono::Utc::now().to_rfc3339());
+    let count = document["epcisBody"]["eventList"].as_array().map_or(0, Vec::len);
+    if count == 0 {
+        return Err(format!("co-op {coop:?} has no events for lot {lot:?}"));
+    }
+    let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+    match out {
+        Some(path) => {
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!("{count} EPCIS events written to {}", path.display());
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
 }
 
 async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), String> {
@@ -145,5 +192,6 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
+        Command::Export { what } => export_epcis(what).await,
     }
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod enroll;
 mod events;
+mod export;
 pub mod rate_limit;
 
 use crate::storage::Storage;
@@ -23,11 +24,23 @@ pub struct ServerConfig {
     pub rate_burst: f64,
     /// Most events returned by one pull.
     pub max_pull_page: usize,
+    /// The address buyers reach this server at (trace pages `/t/{code}` in exports and labels);
+    /// when unset, the `Host` a request came in on.
+    pub public_url: Option<String>,
+    /// The GS1 Digital Link resolver GS1 keys are exported on.
+    pub digital_link_base: String,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 4 * 1024 * 1024, rate_per_second: 50.0, rate_burst: 200.0, max_pull_page: 5_000 }
+        Self {
+            max_body_bytes: 4 * 1024 * 1024,
+            rate_per_second: 50.0,
+            rate_burst: 200.0,
+            max_pull_page: 5_000,
+            public_url: None,
+            digital_link_base: "https://id.gs1.org".to_owned(),
+        }
     }
 }
 
@@ -53,6 +66,7 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/enroll", post(enroll::enroll::<S>))
         .route("/v1/events", post(events::push::<S>).get(events::pull::<S>))
+        .route("/v1/epcis", get(export::epcis::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

@@ -1,0 +1,58 @@
+//! `GET /v1/epcis?lot=L`: a lot's events as an EPCIS 2.0 JSON-LD document, for co-op managers
+//! handing traceability data to buyers, platforms or regulators.
+
+use super::auth::AuthedDevice;
+use super::AppState;
+use crate::epcis::{export_lot, ExportOptions};
+use crate::error::ApiError;
+use crate::state::coop_events;
+use crate::storage::Storage;
+use axum::extract::{Query, State};
+use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use fieldtrace_core::model::Role;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct EpcisQuery {
+    lot: Option<String>,
+}
+
+/// The media type EPCIS 2.0 registers for JSON-LD documents.
+const EPCIS_JSON_LD: &str = "application/ld+json";
+
+pub async fn epcis<S: Storage>(
+    State(state): State<AppState<S>>,
+    AuthedDevice(device): AuthedDevice,
+    headers: HeaderMap,
+    Query(query): Query<EpcisQuery>,
+) -> Result<Response, ApiError> {
+    if device.role != Role::Manager {
+        return Err(ApiError::RoleForbidden("only a co-op manager may export EPCIS documents".into()));
+    }
+    let lot = query
+        .lot
+        .filter(|lot| !lot.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("lot_missing", "name the lot to export: GET /v1/epcis?lot=<lot id>"))?;
+    let events = coop_events(state.storage.as_ref(), &device.coop).await?;
+    let options = ExportOptions {
+        digital_link_base: state.config.digital_link_base.clone(),
+        trace_base: trace_base(&state.config.public_url, &headers),
+    };
+    let created = chrono::Utc::now().to_rfc3339();
+    let document = export_lot(&events, &lot, &options, &created);
+    Ok(([(CONTENT_TYPE, EPCIS_JSON_LD)], Json(document)).into_response())
+}
+
+/// The configured public URL, else the address the client reached us at.
+fn trace_base(public_url: &Option<String>, headers: &HeaderMap) -> String {
+    match public_url {
+        Some(url) => url.clone(),
+        None => {
+            let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    }
+}
