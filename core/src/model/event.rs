@@ -336,3 +336,39 @@ impl crate::model::Role {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::report;
+
+    #[test]
+    fn trip_and_aggregation_events_are_checked() {
+        let base = report("BOX-1", DeviceId::new(), Default::default());
+        let with = |kind: EventKind| Event { kind, ..base.clone() };
+        let depart = |expected, loaded, missing: &[&str]| {
+            with(EventKind::Trip {
+                trip: "trip-1".into(),
+                stage: TripStage::Depart {
+                    expected,
+                    loaded,
+                    missing: missing.iter().map(|m| (*m).to_owned()).collect(),
+                    off_manifest: vec![],
+                },
+            })
+        };
+        assert!(depart(3, 2, &["BOX-2"]).validate().is_ok());
+        let err = depart(3, 2, &[]).validate().expect_err("counts disagree");
+        assert!(err.to_string().contains("kind.stage"), "{err}");
+        let deliver = |recipient: &str| {
+            with(EventKind::Trip { trip: "trip-1".into(), stage: TripStage::Deliver { recipient: recipient.into() } })
+        };
+        assert!(deliver("王经理").validate().is_ok());
+        assert!(deliver(" ").validate().is_err());
+        let load = with(EventKind::Trip { trip: " ".into(), stage: TripStage::Load { on_manifest: true } });
+        assert!(load.validate().expect_err("no trip").to_string().contains("kind.trip"));
+        let into_itself = with(EventKind::Aggregation { parent: "BOX-1".into(), action: AggregationAction::Pack });
+        assert!(into_itself.validate().expect_err("self").to_string().contains("packed into itself"));
+        assert!(Role::Driver.may_record(&load.kind) && !Role::Farmer.may_record(&load.kind));
+    }
+}
