@@ -4,6 +4,10 @@
 //! holds. The fold sorts by the causal order `(HLC, device id, event id)` and ignores duplicates,
 //! so the same set of events gives byte-identical state (and [`ReplicaState::digest`]) whatever
 //! order the events arrived in. The convergence tests compare these digests across replicas.
+//!
+//! Containment (`docs/aggregation.md`) evolves in the same order: a pack or unpack changes which
+//! container each unit is in from then on, and an event on a container counts for everything
+//! inside it at that moment, at every depth.
 
 use crate::model::{BizStep, Disposition, EntityKind, Event, EventId, EventKind, LotId};
 use serde::Serialize;
@@ -21,6 +25,8 @@ pub struct ReplicaState {
     pub units: BTreeMap<String, UnitState>,
     /// Per entity and field: the last writer's value.
     pub registers: BTreeMap<(EntityKind, String), BTreeMap<String, FieldState>>,
+    /// Per packed unit: the container it is in now.
+    pub containers: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -28,8 +34,10 @@ pub struct UnitState {
     pub last_step: Option<BizStep>,
     pub last_disposition: Option<Disposition>,
     pub lot: Option<LotId>,
-    /// Events that count for this code (not voided, not corrections).
+    /// Events that count for this code (not voided, not corrections), its containers' included.
     pub events: u64,
+    /// Of `events`, those recorded on a container this unit was inside at the time.
+    pub via_container: u64,
     pub abnormal_reports: u64,
     pub last_event: Option<EventId>,
 }
@@ -52,9 +60,13 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReplicaState {
     let mut state = ReplicaState { events: by_id.keys().copied().collect(), ..ReplicaState::default() };
     // A correction voids its target wherever either sits in the order (it may even come first).
     state.voided = ordered.iter().filter_map(|e| e.kind.voids()).filter(|id| by_id.contains_key(id)).collect();
+    let mut containment = Containment::default();
     for event in ordered {
         if state.voided.contains(&event.id) {
             continue;
+        }
+        if let EventKind::Aggregation { parent, action } = &event.kind {
+            containment.apply(parent, *action, &event.codes);
         }
         match &event.kind {
             EventKind::Correction { .. } => {}
@@ -66,7 +78,13 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReplicaState {
                 }
             }
             _ => {
-                for code in &event.codes {
+                let named: BTreeSet<&String> = event.codes.iter().collect();
+                let inside: BTreeSet<String> = if event.kind.applies_to_contents() {
+                    named.iter().flat_map(|code| containment.descendants(code)).collect()
+                } else {
+                    BTreeSet::new()
+                };
+                for code in named.iter().copied().chain(inside.iter().filter(|c| !named.contains(c))) {
                     let unit = state.units.entry(code.clone()).or_default();
                     unit.events += 1;
                     unit.last_event = Some(event.id);
@@ -79,13 +97,17 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReplicaState {
                     if matches!(event.disposition, Some(Disposition::Abnormal(_))) {
                         unit.abnormal_reports += 1;
                     }
-                    if event.lot.is_some() {
+                    if !named.contains(code) {
+                        unit.via_container += 1;
+                    } else if event.lot.is_some() {
+                        // A container may hold several lots: only the units named take the lot.
                         unit.lot.clone_from(&event.lot);
                     }
                 }
             }
         }
     }
+    state.containers = containment.pairs().clone();
     state
 }
 
@@ -106,14 +128,20 @@ impl Serialize for Canonical<'_> {
         use serde::ser::SerializeStruct;
         let registers: BTreeMap<String, &BTreeMap<String, FieldState>> =
             self.0.registers.iter().map(|((kind, id), fields)| (format!("{}/{id}", kind.key()), fields)).collect();
-        let mut s = serializer.serialize_struct("ReplicaState", 4)?;
+        let mut s = serializer.serialize_struct("ReplicaState", 5)?;
         s.serialize_field("events", &self.0.events)?;
         s.serialize_field("voided", &self.0.voided)?;
         s.serialize_field("units", &self.0.units)?;
         s.serialize_field("registers", &registers)?;
+        s.serialize_field("containers", &self.0.containers)?;
         s.end()
     }
 }
 
+mod containment;
+pub use containment::Containment;
+
+#[cfg(test)]
+mod aggregation_tests;
 #[cfg(test)]
 mod tests;

@@ -57,8 +57,9 @@ fn kind() -> impl Strategy<Value = EventKind> {
         Just(EventKind::Observation),
         Just(EventKind::Report),
         Just(EventKind::SensorReading),
+        // `:` is in no `arb_text`, so the container is never among the event's own codes.
         (arb_text(), any::<bool>()).prop_map(|(parent, pack)| EventKind::Aggregation {
-            parent,
+            parent: format!("box:{parent}"),
             action: if pack { AggregationAction::Pack } else { AggregationAction::Unpack },
         }),
         prop::collection::vec(arb_text(), 0..3).prop_map(|outputs| EventKind::Transformation { outputs }),
@@ -74,6 +75,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
             })
         ),
         Just(EventKind::Correction { voids: EventId::new() }),
+        (arb_text(), trip_stage()).prop_map(|(trip, stage)| EventKind::Trip { trip, stage }),
         (prop::sample::select(EntityKind::ALL.to_vec()), "[a-z0-9-]{1,12}", prop::option::of(arb_text())).prop_map(
             |(entity, id, value)| {
                 let field = entity.fields().last().copied().unwrap_or("name");
@@ -84,6 +86,21 @@ fn kind() -> impl Strategy<Value = EventKind> {
                 })
             }
         ),
+    ]
+}
+
+fn trip_stage() -> impl Strategy<Value = TripStage> {
+    prop_oneof![
+        any::<bool>().prop_map(|on_manifest| TripStage::Load { on_manifest }),
+        (0u32..50, prop::collection::vec(arb_text(), 0..3), prop::collection::vec(arb_text(), 0..3)).prop_map(
+            |(loaded, missing, off_manifest)| TripStage::Depart {
+                expected: loaded + missing.len() as u32,
+                loaded,
+                missing,
+                off_manifest,
+            }
+        ),
+        "[\\p{Han}]{1,4}".prop_map(|recipient| TripStage::Deliver { recipient }),
     ]
 }
 

@@ -1,7 +1,9 @@
 //! Convergence, as a property: phones record and edit offline, sync in random orders through
 //! proxies that drop answers and partition them from the server; once the network heals and each
 //! phone syncs, every phone and the server hold the same events exactly once and compute the same
-//! state digest. Real server on loopback, real HTTP, real SQLite files.
+//! state digest — containment (packs, undone packs, box taps reaching their contents) included, and
+//! each phone's materialized containment equals the server's fold. Real server on loopback, real
+//! HTTP, real SQLite files.
 
 use fieldtrace_core::model::{EntityKind, Role, Update};
 use fieldtrace_sync::state::coop_state;
@@ -13,12 +15,23 @@ use std::collections::HashSet;
 const PHONES: [(&str, Role); 3] =
     [("farmer-li", Role::Farmer), ("assistant-wang", Role::Assistant), ("driver-zhao", Role::Driver)];
 const CODES: [&str; 4] = ["t/KIWI-1", "t/KIWI-2", "t/MANGO-1", "t/APPLE-1"];
+/// Containers the assistant packs codes into; taps on them reach their contents.
+const BOXES: [&str; 2] = ["t/BOX-A", "t/BOX-B"];
 
 #[derive(Debug, Clone)]
 enum Op {
     Tap {
         phone: usize,
         code: usize,
+    },
+    /// The assistant packs a code into a box (moving it out of the other one, if there).
+    Pack {
+        code: usize,
+        into: usize,
+    },
+    TapBox {
+        phone: usize,
+        into: usize,
     },
     /// The assistant edits a lot, the driver a trip (each role's own kind of metadata).
     Edit {
@@ -47,6 +60,8 @@ fn op() -> impl Strategy<Value = Op> {
     let fault = prop_oneof![Just(Fault::None), Just(Fault::Partition), Just(Fault::DropResponses)];
     prop_oneof![
         4 => (0..3usize, 0..CODES.len()).prop_map(|(phone, code)| Op::Tap { phone, code }),
+        2 => (0..CODES.len(), 0..BOXES.len()).prop_map(|(code, into)| Op::Pack { code, into }),
+        1 => (0..3usize, 0..BOXES.len()).prop_map(|(phone, into)| Op::TapBox { phone, into }),
         2 => (any::<bool>(), 0..3usize, 0..4u8).prop_map(|(editor_is_driver, field, value)| Op::Edit { editor_is_driver, field, value }),
         1 => (0..3usize).prop_map(|phone| Op::Undo { phone }),
         3 => (0..3usize).prop_map(|phone| Op::Sync { phone }),
@@ -85,6 +100,20 @@ impl World {
             Op::Tap { phone, code } => {
                 let receipt = self.phones[phone].tap_normal(CODES[code]);
                 assert!(!receipt.duplicate, "taps are 2.5 s apart");
+                self.last_receipt[phone] = Some(receipt.event_id);
+                self.recorded += 1;
+            }
+            Op::Pack { code, into } => {
+                let assistant = &mut self.phones[1];
+                assistant.clock.advance_ms(1_000);
+                let receipt = assistant.session.pack(BOXES[into], &[CODES[code].to_owned()]).expect("pack");
+                if let Some(id) = receipt.event_id {
+                    self.last_receipt[1] = Some(id);
+                    self.recorded += 1;
+                }
+            }
+            Op::TapBox { phone, into } => {
+                let receipt = self.phones[phone].tap_normal(BOXES[into]);
                 self.last_receipt[phone] = Some(receipt.event_id);
                 self.recorded += 1;
             }
@@ -142,10 +171,14 @@ proptest! {
             let distinct: HashSet<_> = ids.iter().collect();
             prop_assert_eq!(ids.len(), world.recorded, "nothing lost");
             prop_assert_eq!(distinct.len(), ids.len(), "nothing duplicated");
-            let server = coop_state(world.server.storage.as_ref(), "coop-zz").await.expect("state").digest();
+            let server_state = coop_state(world.server.storage.as_ref(), "coop-zz").await.expect("state");
+            let server = server_state.digest();
             for (phone, (name, _)) in world.phones.iter().zip(PHONES) {
                 prop_assert_eq!(phone.store().outbox_pending_count().expect("pending"), 0);
                 prop_assert_eq!(&phone.state().digest(), &server, "{} diverged", name);
+                let containment: std::collections::BTreeMap<String, String> =
+                    phone.store().containment().expect("containment").into_iter().collect();
+                prop_assert_eq!(&containment, &server_state.containers, "{} containment", name);
             }
             Ok(())
         })?;

@@ -120,7 +120,7 @@ proptest! {
 }
 
 /// Fisher–Yates with a small deterministic generator (the seed comes from proptest).
-fn shuffle<T>(items: &mut [T], mut seed: u64) {
+pub(super) fn shuffle<T>(items: &mut [T], mut seed: u64) {
     for i in (1..items.len()).rev() {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         items.swap(i, (seed >> 33) as usize % (i + 1));

@@ -33,6 +33,9 @@ pub enum EventKind {
     Correction { voids: EventId },
     /// Sets fields of a lot, party or trip: last-writer-wins registers (see `model::update`).
     Update(Update),
+    /// A step in a trip's life — a unit loaded, the vehicle departing, goods delivered — so the
+    /// server can tie every scan to the trip whose manifest it was checked against.
+    Trip { trip: String, stage: TripStage },
 }
 
 impl EventKind {
@@ -48,6 +51,23 @@ impl EventKind {
             EventKind::SensorReading => "sensor_reading",
             EventKind::Correction { .. } => "correction",
             EventKind::Update(_) => "update",
+            EventKind::Trip { .. } => "trip",
+        }
+    }
+
+    /// Whether the event also concerns everything packed inside its codes at the time (see
+    /// `docs/aggregation.md`): scanning one box at loading moves the 40 kiwis in it. Packing and
+    /// unpacking concern only the units named; corrections and updates concern no goods.
+    pub fn applies_to_contents(&self) -> bool {
+        match self {
+            EventKind::Observation
+            | EventKind::Report
+            | EventKind::Transformation { .. }
+            | EventKind::Handover { .. }
+            | EventKind::FarmRecord(_)
+            | EventKind::SensorReading
+            | EventKind::Trip { .. } => true,
+            EventKind::Aggregation { .. } | EventKind::Correction { .. } | EventKind::Update(_) => false,
         }
     }
 
@@ -65,6 +85,26 @@ pub enum AggregationAction {
     Pack,
     Unpack,
 }
+
+/// Which step of a trip a [`EventKind::Trip`] event records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum TripStage {
+    /// The event's codes were scanned onto the vehicle. `on_manifest` is false for a unit the
+    /// manifest does not list (the phone warned; the server sees it was there).
+    Load { on_manifest: bool },
+    /// The vehicle left. The event's codes are the units scanned on board; `loaded` of `expected`
+    /// manifest entries were covered (a box counts for the listed items inside it), `missing`
+    /// lists the rest and `off_manifest` the scanned units the manifest does not list.
+    Depart { expected: u32, loaded: u32, missing: Vec<String>, off_manifest: Vec<String> },
+    /// The event's codes were handed to `recipient` (a person's name as they gave it) at the
+    /// destination; photos of the signed note or the goods go in `Event::photos`.
+    Deliver { recipient: String },
+}
+
+/// Longest trip id and recipient name accepted (characters).
+pub const MAX_TRIP_ID_LEN: usize = 256;
+pub const MAX_RECIPIENT_LEN: usize = 100;
 
 /// A farming activity. Quantities keep their unit as written, because records come from paper.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,8 +239,16 @@ impl Event {
             EventKind::Correction { voids } if *voids == self.id => {
                 return Err(Error::invalid_event("kind.voids", "an event cannot void itself"));
             }
-            EventKind::Aggregation { parent, .. } if parent.is_empty() => {
+            EventKind::Aggregation { parent, .. } if parent.is_empty() || parent.chars().count() > MAX_CODE_LEN => {
                 return Err(Error::invalid_event("kind.parent", "an aggregation needs a container code"));
+            }
+            EventKind::Aggregation { parent, .. } if self.codes.contains(parent) => {
+                return Err(Error::invalid_event("kind.parent", format!("{parent} cannot be packed into itself")));
+            }
+            EventKind::Trip { trip, stage } => {
+                if let Some((field, reason)) = trip_problem(trip, stage) {
+                    return Err(Error::invalid_event(field, reason));
+                }
             }
             EventKind::Update(update) => {
                 if let Some((field, reason)) = update.problem() {
@@ -235,6 +283,37 @@ impl Event {
     }
 }
 
+/// Why a trip event may not be stored, if it may not: `(field path, reason)`.
+fn trip_problem(trip: &str, stage: &TripStage) -> Option<(&'static str, String)> {
+    if trip.trim().is_empty() || trip.chars().count() > MAX_TRIP_ID_LEN {
+        return Some(("kind.trip", format!("the trip id is empty or longer than {MAX_TRIP_ID_LEN} characters")));
+    }
+    match stage {
+        TripStage::Load { .. } => None,
+        TripStage::Depart { expected, loaded, missing, off_manifest } => {
+            if u64::from(*loaded) + missing.len() as u64 != u64::from(*expected) {
+                let reason = format!("loaded {loaded} + missing {} must equal expected {expected}", missing.len());
+                return Some(("kind.stage", reason));
+            }
+            for (field, list) in [("kind.stage.missing", missing), ("kind.stage.off_manifest", off_manifest)] {
+                if list.len() > MAX_CODES {
+                    return Some((field, format!("{} codes; at most {MAX_CODES}", list.len())));
+                }
+                if let Some(i) = list.iter().position(|c| c.is_empty() || c.chars().count() > MAX_CODE_LEN) {
+                    return Some((field, format!("code {i} is empty or longer than {MAX_CODE_LEN}")));
+                }
+            }
+            None
+        }
+        TripStage::Deliver { recipient } => {
+            let length = recipient.trim().chars().count();
+            (length == 0 || recipient.chars().count() > MAX_RECIPIENT_LEN).then(|| {
+                ("kind.stage.recipient", format!("the recipient's name is empty or longer than {MAX_RECIPIENT_LEN}"))
+            })
+        }
+    }
+}
+
 impl crate::model::Role {
     /// Whether a person in this role may record events of `kind`. The server enforces this on
     /// push; transformations (re-sorting lots into new ones) are a manager's decision.
@@ -249,10 +328,47 @@ impl crate::model::Role {
             EventKind::FarmRecord(_) => matches!(self, Farmer | Assistant | Manager),
             EventKind::Handover { .. } => matches!(self, Driver | Manager | Assistant),
             EventKind::Transformation { .. } => self == Manager,
+            EventKind::Trip { .. } => matches!(self, Driver | Manager),
             EventKind::Update(update) => match update.entity {
                 EntityKind::Lot | EntityKind::Party => matches!(self, Assistant | Manager),
                 EntityKind::Trip => matches!(self, Driver | Manager),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::report;
+
+    #[test]
+    fn trip_and_aggregation_events_are_checked() {
+        let base = report("BOX-1", DeviceId::new(), Default::default());
+        let with = |kind: EventKind| Event { kind, ..base.clone() };
+        let depart = |expected, loaded, missing: &[&str]| {
+            with(EventKind::Trip {
+                trip: "trip-1".into(),
+                stage: TripStage::Depart {
+                    expected,
+                    loaded,
+                    missing: missing.iter().map(|m| (*m).to_owned()).collect(),
+                    off_manifest: vec![],
+                },
+            })
+        };
+        assert!(depart(3, 2, &["BOX-2"]).validate().is_ok());
+        let err = depart(3, 2, &[]).validate().expect_err("counts disagree");
+        assert!(err.to_string().contains("kind.stage"), "{err}");
+        let deliver = |recipient: &str| {
+            with(EventKind::Trip { trip: "trip-1".into(), stage: TripStage::Deliver { recipient: recipient.into() } })
+        };
+        assert!(deliver("王经理").validate().is_ok());
+        assert!(deliver(" ").validate().is_err());
+        let load = with(EventKind::Trip { trip: " ".into(), stage: TripStage::Load { on_manifest: true } });
+        assert!(load.validate().expect_err("no trip").to_string().contains("kind.trip"));
+        let into_itself = with(EventKind::Aggregation { parent: "BOX-1".into(), action: AggregationAction::Pack });
+        assert!(into_itself.validate().expect_err("self").to_string().contains("packed into itself"));
+        assert!(Role::Driver.may_record(&load.kind) && !Role::Farmer.may_record(&load.kind));
     }
 }

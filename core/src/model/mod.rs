@@ -10,7 +10,7 @@ mod vocabulary;
 pub use catalog::{Lot, Party, PartyKind, TraceUnit, UnitLevel};
 pub use event::{
     Actor, AggregationAction, Event, EventKind, FarmRecord, GeoPoint, Location, PhotoRef, Quantity, Recorder,
-    SensorKind, SensorValue, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN,
+    SensorKind, SensorValue, TripStage, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN, MAX_RECIPIENT_LEN, MAX_TRIP_ID_LEN,
 };
 pub use ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
 pub use update::{EntityKind, FieldValue, Update, MAX_VALUE_LEN};

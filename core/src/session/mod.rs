@@ -16,6 +16,16 @@ use crate::store::{HistoryEntry, Store};
 use chrono::{DateTime, Duration, FixedOffset};
 use std::sync::Arc;
 
+mod aggregation;
+mod delivery;
+mod flow_error;
+mod loading;
+
+pub use aggregation::{ContainerContents, MovedUnit, PackReceipt};
+pub use delivery::DeliveryReceipt;
+pub use flow_error::{FlowError, FlowResult};
+pub use loading::{DepartureReceipt, LoadOutcome, LoadScan, LoadingProgress, LoadingSession};
+
 /// How long after a report its "undo" button works.
 pub const UNDO_WINDOW_MS: i64 = 10_000;
 /// A repeat of the same report of the same code within this time is the same report.
@@ -35,6 +45,10 @@ pub struct ScanResult {
     pub next_step: BizStep,
     /// Set when this code was reported in the last 2 seconds: tapping again returns this receipt.
     pub recent_report: Option<Receipt>,
+    /// Units packed inside this code now, at every depth (a box's items): a report covers them.
+    pub contents: u64,
+    /// The container this code is packed in now, if any.
+    pub container: Option<String>,
 }
 
 /// Proof that a report was saved durably on the phone.
@@ -146,6 +160,8 @@ impl Session {
             None => None,
         };
         let result = ScanResult {
+            contents: self.store.contents_deep(&code)?.len() as u64,
+            container: self.store.container_of(&code)?,
             next_step: self.user.role.likely_next_step(summary.last_flow_step),
             recent_report: self.recent_report(&code).cloned(),
             code,
@@ -267,5 +283,7 @@ impl Session {
     }
 }
 
+#[cfg(test)]
+mod flow_tests;
 #[cfg(test)]
 mod tests;

@@ -116,7 +116,11 @@ impl Store {
     pub fn unit(&self, code: &str) -> Result<Option<TraceUnit>> {
         self.read(|conn| {
             let row = conn
-                .prepare_cached("SELECT level, lot_id, parent_code FROM units WHERE code = ?1")?
+                .prepare_cached(
+                    // Packing events say where a unit is now; the set-up row may predate them.
+                    "SELECT level, lot_id, COALESCE((SELECT parent FROM containment WHERE child = ?1), parent_code)
+                     FROM units WHERE code = ?1",
+                )?
                 .query_row([code], |row| {
                     Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?, row.get::<_, Option<String>>(2)?))
                 })

@@ -37,6 +37,9 @@ pub struct StoredEvent {
 pub struct HistoryEntry {
     pub event: Event,
     pub voided: bool,
+    /// Set when the event named a container this code was inside at the time, not the code
+    /// itself: the container's code (see `docs/aggregation.md`).
+    pub via: Option<String>,
 }
 
 /// What this device knows from events about one code: the input to a scan's answer.
@@ -96,6 +99,8 @@ pub(super) fn insert(conn: &Connection, event: &Event, origin: Origin) -> Result
         index.execute(params![code, seq])?;
     }
     super::registers::on_insert(conn, event, seq)?;
+    super::containment::on_insert(conn, event, seq)?;
+    super::trips::on_insert(conn, event, seq)?;
     Ok(Some(seq))
 }
 
@@ -103,9 +108,14 @@ pub(super) fn decode_body(body: &str) -> Result<Event> {
     serde_json::from_str(body).map_err(|e| Error::Corrupt(format!("stored event does not decode: {e}")))
 }
 
-fn history_row(row: &Row<'_>) -> rusqlite::Result<(String, bool)> {
-    Ok((row.get(0)?, row.get(1)?))
+fn history_row(row: &Row<'_>) -> rusqlite::Result<(String, bool, Option<String>)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
 }
+
+/// The rows of events that concern code `?1`: those naming it, and those naming a container it
+/// was inside at the time (`inherited_codes`, see `store::containment`).
+const EVENTS_OF_CODE: &str = "SELECT event_seq FROM event_codes WHERE code = ?1
+     UNION SELECT event_seq FROM inherited_codes WHERE code = ?1";
 
 /// Causal order, spelled in SQL. Hyphenated lower-case UUID text sorts like the UUID's bytes, so
 /// this is exactly `Event::cmp_causal`.
@@ -121,30 +131,32 @@ impl Store {
         })
     }
 
-    /// Every event that concerns `code`, oldest first in causal order, corrections included.
+    /// Every event that concerns `code` — naming it, or naming a container it was inside —
+    /// oldest first in causal order, corrections included.
     pub fn history(&self, code: &str) -> Result<Vec<HistoryEntry>> {
         self.read(|conn| {
             let sql = format!(
-                "SELECT e.body, EXISTS (SELECT 1 FROM events c WHERE c.voids = e.id)
-                 FROM event_codes ec JOIN events e ON e.seq = ec.event_seq
-                 WHERE ec.code = ?1 ORDER BY {CAUSAL_ORDER}"
+                "SELECT e.body, EXISTS (SELECT 1 FROM events c WHERE c.voids = e.id),
+                    (SELECT i.via FROM inherited_codes i WHERE i.code = ?1 AND i.event_seq = e.seq)
+                 FROM events e WHERE e.seq IN ({EVENTS_OF_CODE}) ORDER BY {CAUSAL_ORDER}"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map([code], history_row)?;
             rows.map(|row| {
-                let (body, voided) = row?;
-                Ok(HistoryEntry { event: decode_body(&body)?, voided })
+                let (body, voided, via) = row?;
+                Ok(HistoryEntry { event: decode_body(&body)?, voided, via })
             })
             .collect()
         })
     }
 
-    /// Folds the recent, still-valid events of `code` into what a scan shows.
+    /// Folds the recent, still-valid events of `code` (its containers' included) into what a
+    /// scan shows.
     pub fn code_summary(&self, code: &str) -> Result<CodeSummary> {
         self.read(|conn| {
             let sql = format!(
-                "SELECT e.body FROM event_codes ec JOIN events e ON e.seq = ec.event_seq
-                 WHERE ec.code = ?1 AND e.kind != 'correction'
+                "SELECT e.body FROM events e
+                 WHERE e.seq IN ({EVENTS_OF_CODE}) AND e.kind != 'correction'
                    AND NOT EXISTS (SELECT 1 FROM events c WHERE c.voids = e.id)
                  ORDER BY {} LIMIT {SUMMARY_WINDOW}",
                 CAUSAL_ORDER.replace(',', " DESC,") + " DESC"

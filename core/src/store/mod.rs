@@ -7,11 +7,13 @@
 //! `BEGIN IMMEDIATE … COMMIT` that writes the event, its code index, its outbox row and the clock.
 
 mod catalog;
+mod containment;
 mod events;
 mod migrations;
 mod outbox;
 mod registers;
 mod settings;
+mod trips;
 
 pub use events::{CodeSummary, HistoryEntry, Origin, StoredEvent};
 pub use migrations::{apply_migrations, SCHEMA_VERSION};
@@ -72,6 +74,7 @@ impl Store {
         migrations::migrate(&mut conn)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let device = settings::device_id_or_create(&tx)?;
+        containment::settle(&tx)?;
         let clock = HybridClock::resume(settings::clock(&tx)?);
         tx.commit()?;
         Ok(Self { inner: Mutex::new(Inner { conn, clock }), device })
@@ -109,6 +112,7 @@ impl Store {
         let seq = events::insert(&tx, &event, Origin::Local)?
             .ok_or_else(|| Error::invalid_event("id", format!("event {} already exists", event.id)))?;
         outbox::enqueue(&tx, seq, physical_ms)?;
+        containment::settle(&tx)?;
         settings::set_clock(&tx, stamp)?;
         tx.commit()?;
         *clock = next_clock;
@@ -154,6 +158,7 @@ impl Store {
             }
             next_clock.observe(event.hlc, physical_ms);
         }
+        containment::settle(&tx)?;
         settings::set_clock(&tx, next_clock.last())?;
         also(&tx)?;
         tx.commit()?;

@@ -130,6 +130,18 @@ enum WireKind {
         id: String,
         fields: Vec<(String, Option<String>)>,
     },
+    /// Appended after version 1 froze, like `Update`.
+    Trip {
+        trip: String,
+        stage: WireTripStage,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum WireTripStage {
+    Load { on_manifest: bool },
+    Depart { expected: u32, loaded: u32, missing: Vec<String>, off_manifest: Vec<String> },
+    Deliver { recipient: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,6 +196,19 @@ impl From<&Event> for WireEvent {
                 entity: code_of(&ENTITIES, &u.entity),
                 id: u.id.clone(),
                 fields: u.fields.iter().map(|f| (f.field.clone(), f.value.clone())).collect(),
+            },
+            EventKind::Trip { trip, stage } => WireKind::Trip {
+                trip: trip.clone(),
+                stage: match stage {
+                    TripStage::Load { on_manifest } => WireTripStage::Load { on_manifest: *on_manifest },
+                    TripStage::Depart { expected, loaded, missing, off_manifest } => WireTripStage::Depart {
+                        expected: *expected,
+                        loaded: *loaded,
+                        missing: missing.clone(),
+                        off_manifest: off_manifest.clone(),
+                    },
+                    TripStage::Deliver { recipient } => WireTripStage::Deliver { recipient: recipient.clone() },
+                },
             },
         };
         let recorded_ms = e.recorded_at.timestamp_millis();
@@ -260,6 +285,16 @@ impl WireEvent {
                 id,
                 fields: fields.into_iter().map(|(field, value)| FieldValue { field, value }).collect(),
             }),
+            WireKind::Trip { trip, stage } => EventKind::Trip {
+                trip,
+                stage: match stage {
+                    WireTripStage::Load { on_manifest } => TripStage::Load { on_manifest },
+                    WireTripStage::Depart { expected, loaded, missing, off_manifest } => {
+                        TripStage::Depart { expected, loaded, missing, off_manifest }
+                    }
+                    WireTripStage::Deliver { recipient } => TripStage::Deliver { recipient },
+                },
+            },
         };
         let disposition = match self.disposition {
             None => None,
