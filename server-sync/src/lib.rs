@@ -7,9 +7,11 @@ pub mod api;
 pub mod demo;
 pub mod epcis;
 mod error;
+pub mod lineage;
 pub mod secrets;
 pub mod state;
 pub mod storage;
+pub mod trace_page;
 
 pub use api::{router, ServerConfig};
 pub use error::ApiError;

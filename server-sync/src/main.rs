@@ -29,6 +29,14 @@ enum Command {
         db: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// The address buyers reach this server at (trace links in exports); default: the
+        /// Host each request came in on.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Request header in which the front proxy passes the client's city, shown on trace
+        /// pages as where a code was looked up (e.g. X-Client-City).
+        #[arg(long)]
+        geo_header: Option<String>,
     },
     /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
     Demo {
@@ -164,7 +172,8 @@ async fn run(command: Command) -> Result<(), String> {
             decode_cli::run(&files, json);
             Ok(())
         }
-        Command::Serve { db, listen } => {
+        Command::Serve { db, listen, public_url, geo_header } => {
+            let config = ServerConfig { public_url, geo_header, ..ServerConfig::default() };
             let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
             let listener =
                 tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
@@ -173,7 +182,7 @@ async fn run(command: Command) -> Result<(), String> {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            fieldtrace_sync::serve(listener, Arc::new(storage), ServerConfig::default(), shutdown)
+            fieldtrace_sync::serve(listener, Arc::new(storage), config, shutdown)
                 .await
                 .map_err(|e| e.to_string())
         }

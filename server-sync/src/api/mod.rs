@@ -29,6 +29,12 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// The GS1 Digital Link resolver GS1 keys are exported on.
     pub digital_link_base: String,
+    /// A request header the front proxy or CDN fills with the client's city (for example
+    /// `X-Client-City`); the trace page shows where a code was looked up from. Unset: no places.
+    pub geo_header: Option<String>,
+    /// UTC offset (seconds) for times the server itself stamps on pages, such as a trace code's
+    /// first look-up. Events keep the offset of the phone that recorded them.
+    pub display_offset_s: i32,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +46,9 @@ impl Default for ServerConfig {
             max_pull_page: 5_000,
             public_url: None,
             digital_link_base: "https://id.gs1.org".to_owned(),
+            geo_header: None,
+            // China Standard Time: the co-ops and most buyers are there.
+            display_offset_s: 8 * 3600,
         }
     }
 }
@@ -67,6 +76,7 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/enroll", post(enroll::enroll::<S>))
         .route("/v1/events", post(events::push::<S>).get(events::pull::<S>))
         .route("/v1/epcis", get(export::epcis::<S>))
+        .route("/t/{code}", get(crate::trace_page::page::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

@@ -59,38 +59,18 @@ pub fn export_lot(events: &[Event], lot: &str, options: &ExportOptions, created:
 /// The lot's events in causal order: events filed under the lot, and events on any unit of the
 /// lot or any container such a unit was packed into (a box scanned at loading moves its kiwis).
 fn lot_events<'a>(events: &'a [Event], state: &ReplicaState, lot: &str) -> Vec<&'a Event> {
-    let mut codes: BTreeSet<&str> = state
+    let lot_units: BTreeSet<&str> = state
         .units
         .iter()
         .filter(|(_, unit)| unit.lot.as_ref().is_some_and(|l| l.0 == lot))
         .map(|(code, _)| code.as_str())
         .collect();
-    // Containers of the lot's units, and their containers, until nothing new turns up.
-    loop {
-        let parents: Vec<&str> = events
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Aggregation { parent, .. } if e.codes.iter().any(|c| codes.contains(c.as_str())) => {
-                    Some(parent.as_str())
-                }
-                _ => None,
-            })
-            .filter(|parent| !codes.contains(parent))
-            .collect();
-        if parents.is_empty() {
-            break;
-        }
-        codes.extend(parents);
-    }
+    let codes = crate::lineage::with_containers(events, lot_units);
     let mut seen = BTreeSet::new();
     let mut selected: Vec<&Event> = events
         .iter()
         .filter(|e| !matches!(e.kind, EventKind::Update(_) | EventKind::Correction { .. }))
-        .filter(|e| {
-            e.lot.as_ref().is_some_and(|l| l.0 == lot)
-                || e.codes.iter().any(|c| codes.contains(c.as_str()))
-                || matches!(&e.kind, EventKind::Aggregation { parent, .. } if codes.contains(parent.as_str()))
-        })
+        .filter(|e| e.lot.as_ref().is_some_and(|l| l.0 == lot) || crate::lineage::touches(e, &codes))
         .filter(|e| seen.insert(e.id))
         .collect();
     selected.sort_by(|a, b| a.cmp_causal(b));

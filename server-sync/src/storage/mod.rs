@@ -49,6 +49,15 @@ pub struct EventPage {
     pub has_more: bool,
 }
 
+/// Every look-up of one code on the consumer trace page, this one included.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScanHistory {
+    pub count: u64,
+    pub first_at_ms: i64,
+    /// Distinct places the code was looked up from, with counts, most frequent first.
+    pub places: Vec<(String, u64)>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("no such co-op: {0}")]
@@ -101,6 +110,22 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Events of `coop` with sequence numbers greater than `after`, oldest first.
     fn pull(&self, coop: &str, after: i64, limit: usize) -> impl Future<Output = StorageResult<EventPage>> + Send;
+
+    /// The co-ops holding events on `code` (a code key): normally one; more means two co-ops
+    /// printed the same code.
+    fn coops_with_code(&self, code: &str) -> impl Future<Output = StorageResult<Vec<CoopId>>> + Send;
+
+    /// The co-op's display name.
+    fn coop_name(&self, coop: &str) -> impl Future<Output = StorageResult<Option<String>>> + Send;
+
+    /// Records a consumer's look-up of `code` and returns the code's look-ups so far.
+    fn record_trace_scan(
+        &self,
+        coop: &str,
+        code: &str,
+        at_ms: i64,
+        place: Option<String>,
+    ) -> impl Future<Output = StorageResult<ScanHistory>> + Send;
 
     /// Ids of every event of `coop`, for tests and audits.
     fn event_ids(&self, coop: &str) -> impl Future<Output = StorageResult<Vec<EventId>>> + Send;

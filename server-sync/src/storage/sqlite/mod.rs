@@ -1,14 +1,16 @@
 //! The embedded SQLite storage: one file, WAL, every call one durable transaction. Work runs on
 //! the blocking pool so a slow disk never stalls the async request handlers.
 
-use super::{DeviceRecord, EventPage, NewEnrollmentToken, PushOutcome, Storage, StorageError, StorageResult};
+use super::{
+    DeviceRecord, EventPage, NewEnrollmentToken, PushOutcome, ScanHistory, Storage, StorageError, StorageResult,
+};
 use fieldtrace_core::model::{DeviceId, Event, EventId, PartyId, Role};
 use fieldtrace_core::sync::wire;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql"), include_str!("migrations/002_trace_lookup.sql")];
 
 #[derive(Clone)]
 pub struct SqliteStorage {
@@ -30,6 +32,7 @@ impl SqliteStorage {
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
         fieldtrace_core::store::apply_migrations(&mut conn, MIGRATIONS)
             .map_err(|err| StorageError::Backend(format!("migrating the server database: {err}")))?;
+        backfill_event_codes(&mut conn)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -46,6 +49,46 @@ impl SqliteStorage {
         .await
         .map_err(|err| StorageError::Backend(format!("storage task failed: {err}")))?
     }
+}
+
+/// Indexes the codes of events stored before the code index existed (migration 002). Runs only
+/// while the index is empty and events exist, in one transaction.
+fn backfill_event_codes(conn: &mut Connection) -> StorageResult<()> {
+    let needed: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM event_codes)", [], |row| {
+            row.get(0)
+        })?;
+    if !needed {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut rows = tx.prepare("SELECT coop_id, seq, body FROM events")?;
+        let mut insert = tx.prepare("INSERT OR IGNORE INTO event_codes (code, coop_id, seq) VALUES (?1, ?2, ?3)")?;
+        let mut cursor = rows.query([])?;
+        while let Some(row) = cursor.next()? {
+            let (coop, seq, body): (String, i64, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let batch = wire::batch_from_encoded(std::iter::once(body.as_slice()));
+            let events = wire::decode_events(&batch)
+                .map_err(|e| StorageError::Backend(format!("stored event {coop}/{seq} does not decode: {e}")))?;
+            for event in &events {
+                for code in indexed_codes(event) {
+                    insert.execute(params![code, coop, seq])?;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The codes an event is filed under for look-ups: its own, and a container it packs into.
+fn indexed_codes(event: &Event) -> impl Iterator<Item = &str> {
+    let parent = match &event.kind {
+        fieldtrace_core::model::EventKind::Aggregation { parent, .. } => Some(parent.as_str()),
+        _ => None,
+    };
+    event.codes.iter().map(String::as_str).chain(parent)
 }
 
 fn hash_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<[u8; 32]> {
@@ -182,6 +225,8 @@ impl Storage for SqliteStorage {
                     "INSERT INTO events (coop_id, seq, id, device_id, kind, lot_id, hlc_wall, hlc_logical, received_at_ms, body)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (coop_id, id) DO NOTHING",
                 )?;
+                let mut index =
+                    tx.prepare_cached("INSERT OR IGNORE INTO event_codes (code, coop_id, seq) VALUES (?1, ?2, ?3)")?;
                 for event in &events {
                     let inserted = insert.execute(params![
                         coop,
@@ -196,6 +241,9 @@ impl Storage for SqliteStorage {
                         wire::encode_event(event),
                     ])?;
                     if inserted == 1 {
+                        for code in indexed_codes(event) {
+                            index.execute(params![code, coop, seq + 1])?;
+                        }
                         seq += 1;
                         outcomes.push(PushOutcome::Accepted(seq));
                     } else {
@@ -224,6 +272,58 @@ impl Storage for SqliteStorage {
             rows.truncate(limit);
             let next_after = rows.last().map_or(after, |(seq, _)| *seq);
             Ok(EventPage { encoded: rows.into_iter().map(|(_, body)| body).collect(), next_after, has_more })
+        })
+        .await
+    }
+
+    async fn coops_with_code(&self, code: &str) -> StorageResult<Vec<String>> {
+        let code = code.to_owned();
+        self.run(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT DISTINCT coop_id FROM event_codes WHERE code = ?1 ORDER BY coop_id")?;
+            let coops = stmt.query_map([code], |row| row.get(0))?.collect::<Result<_, _>>()?;
+            Ok(coops)
+        })
+        .await
+    }
+
+    async fn coop_name(&self, coop: &str) -> StorageResult<Option<String>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            Ok(conn.query_row("SELECT name FROM coops WHERE id = ?1", [coop], |row| row.get(0)).optional()?)
+        })
+        .await
+    }
+
+    async fn record_trace_scan(
+        &self,
+        coop: &str,
+        code: &str,
+        at_ms: i64,
+        place: Option<String>,
+    ) -> StorageResult<ScanHistory> {
+        let (coop, code) = (coop.to_owned(), code.to_owned());
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO trace_scans (code, coop_id, at_ms, place) VALUES (?1, ?2, ?3, ?4)",
+                params![code, coop, at_ms, place],
+            )?;
+            let (count, first_at_ms): (i64, i64) = tx.query_row(
+                "SELECT count(*), min(at_ms) FROM trace_scans WHERE code = ?1 AND coop_id = ?2",
+                params![code, coop],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            let places = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT place, count(*) AS n FROM trace_scans WHERE code = ?1 AND coop_id = ?2 AND place IS NOT NULL
+                     GROUP BY place ORDER BY n DESC, place LIMIT 20",
+                )?;
+                let rows = stmt.query_map(params![code, coop], |row| Ok((row.get(0)?, row.get::<_, i64>(1)?)))?;
+                rows.map(|r| r.map(|(place, n)| (place, u64::try_from(n).unwrap_or(0)))).collect::<Result<_, _>>()?
+            };
+            tx.commit()?;
+            Ok(ScanHistory { count: u64::try_from(count).unwrap_or(0), first_at_ms, places })
         })
         .await
     }

@@ -1,0 +1,191 @@
+//! `GET /t/{code}`: what a buyer sees after scanning the label with any phone camera. Server-
+//! rendered HTML without JavaScript, mobile first: the product and its farm, the journey from
+//! harvest to delivery, and authenticity — whether this code was looked up before, how often and
+//! where (a genuine label is scanned once or twice; a copied one many times, in many places).
+//! Unknown and mistyped codes get a friendly page with status 404, never an error.
+
+mod words;
+
+use crate::api::{now_ms, AppState};
+use crate::error::ApiError;
+use crate::lineage;
+use crate::state::coop_events;
+use crate::storage::{ScanHistory, Storage};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, FixedOffset, Offset, TimeZone};
+use fieldtrace_core::fold::{fold, ReplicaState};
+use fieldtrace_core::model::{BizStep, Disposition, EntityKind, Event, EventKind};
+use fieldtrace_core::payload::TraceCode;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+pub use words::Words;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    lang: Option<String>,
+}
+
+/// One step of the journey as the buyer reads it.
+pub struct Step {
+    pub when: String,
+    pub what: &'static str,
+    pub who: Option<String>,
+    /// `Some(reason)` when the goods were found abnormal at this step.
+    pub problem: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "trace.html")]
+pub struct TraceView {
+    pub t: &'static Words,
+    pub code: String,
+    pub switch_href: String,
+    pub product: Option<String>,
+    pub variety: Option<String>,
+    pub grade: Option<String>,
+    pub harvest_date: Option<String>,
+    pub farm: Option<String>,
+    pub farm_region: Option<String>,
+    pub coop: Option<String>,
+    pub steps: Vec<Step>,
+    pub scans: u64,
+    pub repeat_text: String,
+    pub places: Vec<(String, u64)>,
+    pub several_coops: bool,
+}
+
+#[derive(Template)]
+#[template(path = "trace_missing.html")]
+pub struct MissingView {
+    pub t: &'static Words,
+    pub code: String,
+    pub switch_href: String,
+    pub title: &'static str,
+    pub body: &'static str,
+}
+
+pub async fn page<S: Storage>(
+    State(state): State<AppState<S>>,
+    Path(code): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let t = words::for_lang(query.lang.as_deref());
+    let switch_href = format!("?lang={}", t.switch_lang);
+    let Ok(trace) = TraceCode::parse(&code) else {
+        let view = MissingView { t, code, switch_href, title: t.invalid_title, body: t.invalid_body };
+        return Ok(render(StatusCode::NOT_FOUND, &view));
+    };
+    let key = format!("t/{}", trace.canonical());
+    let coops = state.storage.coops_with_code(&key).await?;
+    let Some(coop) = coops.first() else {
+        let view =
+            MissingView { t, code: trace.to_string(), switch_href, title: t.unknown_title, body: t.unknown_body };
+        return Ok(render(StatusCode::NOT_FOUND, &view));
+    };
+    let place = state
+        .config
+        .geo_header
+        .as_deref()
+        .and_then(|name| headers.get(name))
+        // Proxies may send a city in UTF-8 (e.g. 西安), which `to_str` (visible ASCII) refuses.
+        .and_then(|value| std::str::from_utf8(value.as_bytes()).ok())
+        .map(|place| place.chars().take(64).collect::<String>())
+        .filter(|place| !place.trim().is_empty());
+    let scans = state.storage.record_trace_scan(coop, &key, now_ms(), place).await?;
+    let events = coop_events(state.storage.as_ref(), coop).await?;
+    let coop_name = state.storage.coop_name(coop).await?;
+    let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
+    let view = build_view(t, trace, &key, &events, coop_name, &scans, coops.len() > 1, switch_href, offset);
+    Ok(render(StatusCode::OK, &view))
+}
+
+fn render(status: StatusCode, view: &impl Template) -> Response {
+    match view.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => ApiError::Internal(format!("rendering the trace page: {err}")).into_response(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_view(
+    t: &'static Words,
+    trace: TraceCode,
+    key: &str,
+    events: &[Event],
+    coop: Option<String>,
+    scans: &ScanHistory,
+    several_coops: bool,
+    switch_href: String,
+    offset: FixedOffset,
+) -> TraceView {
+    let state = fold(events);
+    let lot = state.units.get(key).and_then(|unit| unit.lot.clone());
+    let lot_field = |field: &str| lot.as_ref().and_then(|lot| register(&state, EntityKind::Lot, &lot.0, field));
+    let farm_id = lot_field("farm");
+    let party_field =
+        |id: &Option<String>, field: &str| id.as_ref().and_then(|id| register(&state, EntityKind::Party, id, field));
+    let first = offset.timestamp_millis_opt(scans.first_at_ms).single();
+    let repeat_text = t
+        .repeat_scan
+        .replace("{n}", &scans.count.to_string())
+        .replace("{first}", &first.map(|at| local_time(&at)).unwrap_or_default());
+    TraceView {
+        t,
+        code: trace.to_string(),
+        switch_href,
+        product: lot_field("product"),
+        variety: lot_field("variety"),
+        grade: lot_field("grade"),
+        harvest_date: lot_field("harvest_date"),
+        farm: party_field(&farm_id, "name").or(farm_id.clone()),
+        farm_region: party_field(&farm_id, "region"),
+        coop,
+        steps: journey(t, key, events, &state),
+        scans: scans.count,
+        repeat_text,
+        places: scans.places.clone(),
+        several_coops,
+    }
+}
+
+fn register(state: &ReplicaState, kind: EntityKind, id: &str, field: &str) -> Option<String> {
+    state.registers.get(&(kind, id.to_owned()))?.get(field)?.value.clone()
+}
+
+/// The unit's journey: steps recorded on it or on its containers, voided ones left out, one line
+/// per step and party (three farmers tapping 正常 on one crate are one "harvested").
+fn journey(t: &'static Words, key: &str, events: &[Event], state: &ReplicaState) -> Vec<Step> {
+    let codes = lineage::with_containers(events, BTreeSet::from([key]));
+    let mut relevant: Vec<&Event> = events
+        .iter()
+        .filter(|e| !state.voided.contains(&e.id) && e.step.is_some() && lineage::touches(e, &codes))
+        .filter(|e| !matches!(e.kind, EventKind::Correction { .. } | EventKind::Update(_)))
+        .collect();
+    relevant.sort_by(|a, b| a.cmp_causal(b));
+    let mut steps: Vec<Step> = Vec::new();
+    let mut last: Option<(BizStep, String)> = None;
+    for event in relevant {
+        let Some(step) = event.step else { continue };
+        let who = register(state, EntityKind::Party, &event.actor.party.0, "name");
+        let problem = match event.disposition {
+            Some(Disposition::Abnormal(reason)) => Some(t.reason(reason)),
+            _ => None,
+        };
+        let same_as_last = last.as_ref().is_some_and(|(s, p)| *s == step && *p == event.actor.party.0);
+        if same_as_last && problem.is_none() {
+            continue;
+        }
+        last = Some((step, event.actor.party.0.clone()));
+        steps.push(Step { when: local_time(&event.recorded_at), what: t.step(step), who, problem });
+    }
+    steps
+}
+
+/// Times as the person who recorded them saw them (their phone's offset).
+fn local_time(at: &DateTime<FixedOffset>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
