@@ -14,6 +14,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (unit, property, crash and volume tests)"
 cargo test --workspace
 
+step "browser tests: trace page in headless Chromium (playwright-core), screenshots in target/browser-artifacts"
+tests/browser/run.sh
+
 step "generated Kotlin and Swift bindings are up to date"
 bindings/check-generated.sh
 

@@ -109,10 +109,19 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
     })
 }
 
+/// The trace code on the demo's `n`th crate.
+fn demo_code(n: u64) -> String {
+    TraceCode::from_value(0x5EED_0000 + n).map_or_else(|_| format!("DEMO-{n}"), TraceCode::canonical)
+}
+
 /// The label a box or fruit carries: our trace URL.
 fn label(n: u64) -> String {
-    let code = TraceCode::from_value(0x5EED_0000 + n).map_or_else(|_| format!("DEMO-{n}"), TraceCode::canonical);
-    format!("https://trace.example.cn/t/{code}")
+    format!("https://trace.example.cn/t/{}", demo_code(n))
+}
+
+/// The code of a demo crate whose consumer page has a full journey (harvest to loading).
+pub fn sample_trace_code() -> String {
+    demo_code(0)
 }
 
 fn work_offline(phones: &mut [DemoPhone]) -> fieldtrace_core::Result<()> {

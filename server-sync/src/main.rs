@@ -146,6 +146,7 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
     println!("fieldtrace demo: sync server on {url} (database {})", db.display());
     let report = demo::run(&storage, &url, scratch.path()).await?;
     print!("{}", demo::describe(&report));
+    println!("Consumer trace page (a crate of kiwis): {url}t/{}", demo::sample_trace_code());
     println!("Dashboard (sync API until the manager dashboard lands): {url}v1/health");
     if once {
         let _ = stop.send(());
@@ -182,9 +183,7 @@ async fn run(command: Command) -> Result<(), String> {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            fieldtrace_sync::serve(listener, Arc::new(storage), config, shutdown)
-                .await
-                .map_err(|e| e.to_string())
+            fieldtrace_sync::serve(listener, Arc::new(storage), config, shutdown).await.map_err(|e| e.to_string())
         }
         Command::Coop { db, id, name } => {
             let storage = SqliteStorage::open(&db).map_err(|e| e.to_string())?;
