@@ -12,6 +12,7 @@ pub mod secrets;
 pub mod state;
 pub mod storage;
 pub mod trace_page;
+pub mod ui;
 
 pub use api::{router, ServerConfig};
 pub use error::ApiError;

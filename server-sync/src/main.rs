@@ -73,6 +73,22 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8080/")]
         server_url: String,
     },
+    /// Create a co-op manager's dashboard account, or set a new password (read from the
+    /// environment variable FIELDTRACE_MANAGER_PASSWORD, else from the first line of stdin).
+    Manager {
+        #[arg(long, default_value = "fieldtrace.db")]
+        db: PathBuf,
+        #[arg(long)]
+        coop: String,
+        /// Sign-in name (unique on this server).
+        name: String,
+        /// Name shown on the dashboard; defaults to the sign-in name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Require a TOTP code at sign-in; prints the otpauth:// URI to add to an authenticator app.
+        #[arg(long)]
+        totp: bool,
+    },
     /// Export data for other systems.
     Export {
         #[command(subcommand)]
@@ -147,7 +163,7 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
     let report = demo::run(&storage, &url, scratch.path()).await?;
     print!("{}", demo::describe(&report));
     println!("Consumer trace page (a crate of kiwis): {url}t/{}", demo::sample_trace_code());
-    println!("Dashboard (sync API until the manager dashboard lands): {url}v1/health");
+    println!("Dashboard: {url}ui  (sign in as {} / {}; demo only)", demo::DEMO_MANAGER, demo::DEMO_MANAGER_PASSWORD);
     if once {
         let _ = stop.send(());
     } else {
@@ -201,5 +217,22 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
         Command::Export { what } => export_epcis(what).await,
+        Command::Manager { db, coop, name, display_name, totp } => {
+            let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+            let password = match std::env::var("FIELDTRACE_MANAGER_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let outcome = demo::put_manager(&storage, &coop, &name, display_name.as_deref(), &password, totp).await?;
+            println!("manager {name} of co-op {coop} can sign in at /ui");
+            if let Some(uri) = outcome {
+                println!("add this to an authenticator app: {uri}");
+            }
+            Ok(())
+        }
     }
 }

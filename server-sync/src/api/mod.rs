@@ -77,6 +77,7 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/events", post(events::push::<S>).get(events::pull::<S>))
         .route("/v1/epcis", get(export::epcis::<S>))
         .route("/t/{code}", get(crate::trace_page::page::<S>))
+        .merge(crate::ui::router::<S>())
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

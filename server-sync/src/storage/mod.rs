@@ -58,6 +58,26 @@ pub struct ScanHistory {
     pub places: Vec<(String, u64)>,
 }
 
+/// A co-op manager who signs in to the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagerRecord {
+    pub coop: CoopId,
+    pub name: String,
+    pub display_name: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub totp_secret: Option<Vec<u8>>,
+}
+
+/// One entry of a co-op's audit log: who did what through the dashboard, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    pub manager: String,
+    pub action: String,
+    pub detail: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("no such co-op: {0}")]
@@ -126,6 +146,35 @@ pub trait Storage: Send + Sync + 'static {
         at_ms: i64,
         place: Option<String>,
     ) -> impl Future<Output = StorageResult<ScanHistory>> + Send;
+
+    /// Creates a manager account, or replaces the password (and second factor) of an existing one.
+    fn put_manager(&self, manager: ManagerRecord, now_ms: i64) -> impl Future<Output = StorageResult<()>> + Send;
+
+    fn manager(&self, name: &str) -> impl Future<Output = StorageResult<Option<ManagerRecord>>> + Send;
+
+    /// Stores a signed-in browser's session (the SHA-256 of its token).
+    fn create_ui_session(
+        &self,
+        token_hash: [u8; 32],
+        coop: &str,
+        name: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// The manager a session token belongs to, if the session exists and has not expired.
+    fn ui_session(
+        &self,
+        token_hash: [u8; 32],
+        now_ms: i64,
+    ) -> impl Future<Output = StorageResult<Option<ManagerRecord>>> + Send;
+
+    fn delete_ui_session(&self, token_hash: [u8; 32]) -> impl Future<Output = StorageResult<()>> + Send;
+
+    fn append_audit(&self, coop: &str, entry: AuditEntry) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// The co-op's audit log, newest first.
+    fn audit_log(&self, coop: &str, limit: usize) -> impl Future<Output = StorageResult<Vec<AuditEntry>>> + Send;
 
     /// Ids of every event of `coop`, for tests and audits.
     fn event_ids(&self, coop: &str) -> impl Future<Output = StorageResult<Vec<EventId>>> + Send;

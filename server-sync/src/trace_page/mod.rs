@@ -189,3 +189,8 @@ fn journey(t: &'static Words, key: &str, events: &[Event], state: &ReplicaState)
 fn local_time(at: &DateTime<FixedOffset>) -> String {
     at.format("%Y-%m-%d %H:%M").to_string()
 }
+
+/// The step and reason words in `lang` (`zh-CN` or `en`), for other pages that show steps.
+pub fn words_for(lang: &str) -> &'static Words {
+    words::for_lang(Some(lang))
+}

@@ -2,7 +2,8 @@
 //! the blocking pool so a slow disk never stalls the async request handlers.
 
 use super::{
-    DeviceRecord, EventPage, NewEnrollmentToken, PushOutcome, ScanHistory, Storage, StorageError, StorageResult,
+    AuditEntry, DeviceRecord, EventPage, ManagerRecord, NewEnrollmentToken, PushOutcome, ScanHistory, Storage,
+    StorageError, StorageResult,
 };
 use fieldtrace_core::model::{DeviceId, Event, EventId, PartyId, Role};
 use fieldtrace_core::sync::wire;
@@ -10,7 +11,13 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql"), include_str!("migrations/002_trace_lookup.sql")];
+mod managers;
+
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_init.sql"),
+    include_str!("migrations/002_trace_lookup.sql"),
+    include_str!("migrations/003_managers.sql"),
+];
 
 #[derive(Clone)]
 pub struct SqliteStorage {
@@ -326,6 +333,45 @@ impl Storage for SqliteStorage {
             Ok(ScanHistory { count: u64::try_from(count).unwrap_or(0), first_at_ms, places })
         })
         .await
+    }
+
+    async fn put_manager(&self, manager: ManagerRecord, now_ms: i64) -> StorageResult<()> {
+        self.run(move |conn| managers::put(conn, &manager, now_ms)).await
+    }
+
+    async fn manager(&self, name: &str) -> StorageResult<Option<ManagerRecord>> {
+        let name = name.to_owned();
+        self.run(move |conn| managers::get(conn, &name)).await
+    }
+
+    async fn create_ui_session(
+        &self,
+        token_hash: [u8; 32],
+        coop: &str,
+        name: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StorageResult<()> {
+        let (coop, name) = (coop.to_owned(), name.to_owned());
+        self.run(move |conn| managers::create_session(conn, &token_hash, &coop, &name, now_ms, expires_at_ms)).await
+    }
+
+    async fn ui_session(&self, token_hash: [u8; 32], now_ms: i64) -> StorageResult<Option<ManagerRecord>> {
+        self.run(move |conn| managers::session(conn, &token_hash, now_ms)).await
+    }
+
+    async fn delete_ui_session(&self, token_hash: [u8; 32]) -> StorageResult<()> {
+        self.run(move |conn| managers::delete_session(conn, &token_hash)).await
+    }
+
+    async fn append_audit(&self, coop: &str, entry: AuditEntry) -> StorageResult<()> {
+        let coop = coop.to_owned();
+        self.run(move |conn| managers::append_audit(conn, &coop, &entry)).await
+    }
+
+    async fn audit_log(&self, coop: &str, limit: usize) -> StorageResult<Vec<AuditEntry>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| managers::audit_log(conn, &coop, limit)).await
     }
 
     async fn event_ids(&self, coop: &str) -> StorageResult<Vec<EventId>> {
