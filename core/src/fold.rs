@@ -65,28 +65,44 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReplicaState {
                     fields.insert(field.field.clone(), FieldState { value: field.value.clone(), set_by: event.id });
                 }
             }
+            // The giver's copy of an acceptance the receiver already recorded: counting it
+            // would count the same handover twice.
+            EventKind::HandoverReceipt(_) => {}
+            EventKind::HandoverAcceptance(acceptance) => {
+                // Condition is judged box by box: a box not listed abnormal arrived normal.
+                for code in &event.codes {
+                    let reason = acceptance.abnormal.iter().find(|unit| unit.code == *code).map(|unit| unit.reason);
+                    let disposition = reason.map_or(Disposition::Normal, Disposition::Abnormal);
+                    apply_to_unit(&mut state, event, code, Some(disposition));
+                }
+            }
             _ => {
                 for code in &event.codes {
-                    let unit = state.units.entry(code.clone()).or_default();
-                    unit.events += 1;
-                    unit.last_event = Some(event.id);
-                    if event.step.is_some() {
-                        unit.last_step = event.step;
-                    }
-                    if event.disposition.is_some() {
-                        unit.last_disposition = event.disposition;
-                    }
-                    if matches!(event.disposition, Some(Disposition::Abnormal(_))) {
-                        unit.abnormal_reports += 1;
-                    }
-                    if event.lot.is_some() {
-                        unit.lot.clone_from(&event.lot);
-                    }
+                    apply_to_unit(&mut state, event, code, event.disposition);
                 }
             }
         }
     }
     state
+}
+
+/// One counting event's effect on one code's state.
+fn apply_to_unit(state: &mut ReplicaState, event: &Event, code: &str, disposition: Option<Disposition>) {
+    let unit = state.units.entry(code.to_owned()).or_default();
+    unit.events += 1;
+    unit.last_event = Some(event.id);
+    if event.step.is_some() {
+        unit.last_step = event.step;
+    }
+    if disposition.is_some() {
+        unit.last_disposition = disposition;
+    }
+    if matches!(disposition, Some(Disposition::Abnormal(_))) {
+        unit.abnormal_reports += 1;
+    }
+    if event.lot.is_some() {
+        unit.lot.clone_from(&event.lot);
+    }
 }
 
 impl ReplicaState {

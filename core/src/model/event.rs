@@ -3,6 +3,7 @@
 //! Events are never edited or deleted. A mistake is fixed by a new `Correction` event that names
 //! the event it voids (EPCIS `errorDeclaration`), so every replica can fold the same history.
 
+use super::handover::{HandoverAcceptance, HandoverOffer, HandoverReceipt};
 use super::ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
 use super::update::Update;
 use super::vocabulary::{BizStep, Disposition, Role};
@@ -33,6 +34,12 @@ pub enum EventKind {
     Correction { voids: EventId },
     /// Sets fields of a lot, party or trip: last-writer-wins registers (see `model::update`).
     Update(Update),
+    /// The giver's device-signed offer of the event's codes to a receiver (shown as a QR).
+    HandoverOffer(HandoverOffer),
+    /// The receiver's device-signed acceptance of an offer, box by box.
+    HandoverAcceptance(HandoverAcceptance),
+    /// The giver's copy of the receiver's signed acceptance (scanned from the receipt QR).
+    HandoverReceipt(HandoverReceipt),
 }
 
 impl EventKind {
@@ -48,6 +55,9 @@ impl EventKind {
             EventKind::SensorReading => "sensor_reading",
             EventKind::Correction { .. } => "correction",
             EventKind::Update(_) => "update",
+            EventKind::HandoverOffer(_) => "handover_offer",
+            EventKind::HandoverAcceptance(_) => "handover_acceptance",
+            EventKind::HandoverReceipt(_) => "handover_receipt",
         }
     }
 
@@ -209,6 +219,9 @@ impl Event {
             }
             _ => {}
         }
+        if let Some((field, reason)) = super::handover::problem(&self.kind, &self.codes) {
+            return Err(Error::invalid_event(field, reason));
+        }
         if self.note.as_ref().is_some_and(|note| note.chars().count() > MAX_NOTE_LEN) {
             return Err(Error::invalid_event("note", format!("longer than {MAX_NOTE_LEN} characters")));
         }
@@ -236,6 +249,12 @@ impl Event {
 }
 
 impl crate::model::Role {
+    /// Whether a person in this role gives or takes custody of goods (handover events).
+    pub fn may_hand_over(self) -> bool {
+        use crate::model::Role::*;
+        matches!(self, Driver | Manager | Assistant)
+    }
+
     /// Whether a person in this role may record events of `kind`. The server enforces this on
     /// push; transformations (re-sorting lots into new ones) are a manager's decision.
     pub fn may_record(self, kind: &EventKind) -> bool {
@@ -247,7 +266,10 @@ impl crate::model::Role {
             }
             EventKind::Aggregation { .. } => matches!(self, Farmer | Assistant | Manager),
             EventKind::FarmRecord(_) => matches!(self, Farmer | Assistant | Manager),
-            EventKind::Handover { .. } => matches!(self, Driver | Manager | Assistant),
+            EventKind::Handover { .. }
+            | EventKind::HandoverOffer(_)
+            | EventKind::HandoverAcceptance(_)
+            | EventKind::HandoverReceipt(_) => self.may_hand_over(),
             EventKind::Transformation { .. } => self == Manager,
             EventKind::Update(update) => match update.entity {
                 EntityKind::Lot | EntityKind::Party => matches!(self, Assistant | Manager),
