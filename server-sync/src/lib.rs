@@ -4,13 +4,15 @@
 //! - [`api`]: the versioned HTTP API over any `Storage`.
 
 pub mod api;
+pub mod custody;
 pub mod demo;
 mod error;
+pub mod handover;
 pub mod secrets;
 pub mod state;
 pub mod storage;
 
-pub use api::{router, ServerConfig};
+pub use api::{router, ServerClock, ServerConfig};
 pub use error::ApiError;
 
 use std::sync::Arc;

@@ -29,6 +29,10 @@ enum Command {
         db: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Flag a handover offer as unpaired when no acceptance arrived this long after the offer
+        /// did: a number with s, m, h or d (`90m`, `6h`, `2d`).
+        #[arg(long, default_value = "6h", value_parser = parse_duration_ms)]
+        unpaired_after: i64,
     },
     /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
     Demo {
@@ -100,6 +104,22 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
     server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
 }
 
+/// `90m`, `6h`, `2d`, `45s` → milliseconds.
+fn parse_duration_ms(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().map_err(|_| format!("{text:?}: expected a number then s, m, h or d"))?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        other => return Err(format!("{text:?}: unknown unit {other:?}; use s, m, h or d")),
+    };
+    number.checked_mul(unit_ms).filter(|ms| *ms > 0).ok_or_else(|| format!("{text:?} is out of range"))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match run(Cli::parse().command).await {
@@ -117,7 +137,7 @@ async fn run(command: Command) -> Result<(), String> {
             decode_cli::run(&files, json);
             Ok(())
         }
-        Command::Serve { db, listen } => {
+        Command::Serve { db, listen, unpaired_after } => {
             let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
             let listener =
                 tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
@@ -126,9 +146,8 @@ async fn run(command: Command) -> Result<(), String> {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            fieldtrace_sync::serve(listener, Arc::new(storage), ServerConfig::default(), shutdown)
-                .await
-                .map_err(|e| e.to_string())
+            let config = ServerConfig { unpaired_after_ms: unpaired_after, ..ServerConfig::default() };
+            fieldtrace_sync::serve(listener, Arc::new(storage), config, shutdown).await.map_err(|e| e.to_string())
         }
         Command::Coop { db, id, name } => {
             let storage = SqliteStorage::open(&db).map_err(|e| e.to_string())?;
@@ -145,5 +164,21 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_ms;
+
+    #[test]
+    fn unpaired_after_reads_units_and_refuses_nonsense() {
+        assert_eq!(parse_duration_ms("6h"), Ok(6 * 3_600_000));
+        assert_eq!(parse_duration_ms("90m"), Ok(90 * 60_000));
+        assert_eq!(parse_duration_ms("2d"), Ok(2 * 86_400_000));
+        assert_eq!(parse_duration_ms("45s"), Ok(45_000));
+        for bad in ["", "6", "h", "6 h", "6w", "-1h", "0h", "99999999999999999d"] {
+            assert!(parse_duration_ms(bad).is_err(), "{bad:?}");
+        }
     }
 }

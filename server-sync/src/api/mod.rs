@@ -1,7 +1,9 @@
-//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull. Handlers are generic over the
+//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull, device keys, custody. Handlers are generic over the
 //! `Storage` trait; authentication is an extractor; errors are JSON with a stable key.
 
 mod auth;
+mod custody;
+mod device_key;
 mod enroll;
 mod events;
 pub mod rate_limit;
@@ -11,7 +13,26 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rate_limit::RateLimiter;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+
+/// The server's clock for handover bookkeeping (arrival times, the unpaired-offer deadline).
+/// Tests move it forward instead of sleeping; in service it is the system clock.
+#[derive(Debug, Clone, Default)]
+pub struct ServerClock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl ServerClock {
+    pub fn now_ms(&self) -> i64 {
+        now_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock (and every copy of it) forward by `ms`.
+    pub fn advance_ms(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
 
 /// Limits an operator may tune.
 #[derive(Debug, Clone)]
@@ -23,11 +44,25 @@ pub struct ServerConfig {
     pub rate_burst: f64,
     /// Most events returned by one pull.
     pub max_pull_page: usize,
+    /// A handover offer with no acceptance this long after the server received it is flagged
+    /// `unpaired` (`--unpaired-after`).
+    pub unpaired_after_ms: i64,
+    pub clock: ServerClock,
 }
+
+/// Default for `unpaired_after_ms`: a working day's trip leg, with room for late syncs.
+pub const DEFAULT_UNPAIRED_AFTER_MS: i64 = 6 * 3_600_000;
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 4 * 1024 * 1024, rate_per_second: 50.0, rate_burst: 200.0, max_pull_page: 5_000 }
+        Self {
+            max_body_bytes: 4 * 1024 * 1024,
+            rate_per_second: 50.0,
+            rate_burst: 200.0,
+            max_pull_page: 5_000,
+            unpaired_after_ms: DEFAULT_UNPAIRED_AFTER_MS,
+            clock: ServerClock::default(),
+        }
     }
 }
 
@@ -53,6 +88,8 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/enroll", post(enroll::enroll::<S>))
         .route("/v1/events", post(events::push::<S>).get(events::pull::<S>))
+        .route("/v1/device-key", post(device_key::register::<S>))
+        .route("/v1/custody", get(custody::list::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }
