@@ -28,6 +28,11 @@ pub fn public_key_of(seed: &[u8; 32]) -> [u8; 32] {
     SigningKey::from_bytes(seed).verifying_key().to_bytes()
 }
 
+/// Whether `key` is a usable Ed25519 public key (a valid curve point, not a weak one).
+pub fn is_valid_public_key(key: &[u8; 32]) -> bool {
+    VerifyingKey::from_bytes(key).is_ok_and(|k| !k.is_weak())
+}
+
 /// Signs `message` with the key made from `seed`.
 pub fn sign(seed: &[u8; 32], message: &[u8]) -> Vec<u8> {
     SigningKey::from_bytes(seed).sign(message).to_bytes().to_vec()
