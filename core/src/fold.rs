@@ -77,38 +77,75 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReplicaState {
                     fields.insert(field.field.clone(), FieldState { value: field.value.clone(), set_by: event.id });
                 }
             }
-            _ => {
-                let named: BTreeSet<&String> = event.codes.iter().collect();
-                let inside: BTreeSet<String> = if event.kind.applies_to_contents() {
-                    named.iter().flat_map(|code| containment.descendants(code)).collect()
-                } else {
-                    BTreeSet::new()
-                };
-                for code in named.iter().copied().chain(inside.iter().filter(|c| !named.contains(c))) {
-                    let unit = state.units.entry(code.clone()).or_default();
-                    unit.events += 1;
-                    unit.last_event = Some(event.id);
-                    if event.step.is_some() {
-                        unit.last_step = event.step;
-                    }
-                    if event.disposition.is_some() {
-                        unit.last_disposition = event.disposition;
-                    }
-                    if matches!(event.disposition, Some(Disposition::Abnormal(_))) {
-                        unit.abnormal_reports += 1;
-                    }
-                    if !named.contains(code) {
-                        unit.via_container += 1;
-                    } else if event.lot.is_some() {
-                        // A container may hold several lots: only the units named take the lot.
-                        unit.lot.clone_from(&event.lot);
-                    }
-                }
+            // The giver's copy of an acceptance the receiver already recorded: counting it
+            // would count the same handover twice.
+            EventKind::HandoverReceipt(_) => {}
+            EventKind::HandoverAcceptance(acceptance) => {
+                // Condition is judged box by box: a box not listed abnormal arrived normal.
+                apply_event(&mut state, &containment, event, |code| {
+                    let reason = acceptance.abnormal.iter().find(|unit| unit.code == *code).map(|unit| unit.reason);
+                    Some(reason.map_or(Disposition::Normal, Disposition::Abnormal))
+                });
             }
+            _ => apply_event(&mut state, &containment, event, |_| event.disposition),
         }
     }
     state.containers = containment.pairs().clone();
     state
+}
+
+/// One counting event's effect on one code's state.
+/// Applies `event` to the units it names and, when its kind applies to contents, to everything
+/// inside them at this point in causal order (each unit once). `disposition_of(named code)` is
+/// that unit's condition; what is inside a container shares the container's.
+fn apply_event(
+    state: &mut ReplicaState,
+    containment: &Containment,
+    event: &Event,
+    disposition_of: impl Fn(&String) -> Option<Disposition>,
+) {
+    let named: BTreeSet<&String> = event.codes.iter().collect();
+    let mut inside_done: BTreeSet<String> = BTreeSet::new();
+    for code in &named {
+        let disposition = disposition_of(code);
+        apply_to_unit(state, event, code, disposition, false);
+        if !event.kind.applies_to_contents() {
+            continue;
+        }
+        for inner in containment.descendants(code) {
+            if !named.contains(&inner) && inside_done.insert(inner.clone()) {
+                apply_to_unit(state, event, &inner, disposition, true);
+            }
+        }
+    }
+}
+
+/// One event's effect on one unit; `via_container` when the unit is only inside a named one.
+fn apply_to_unit(
+    state: &mut ReplicaState,
+    event: &Event,
+    code: &str,
+    disposition: Option<Disposition>,
+    via_container: bool,
+) {
+    let unit = state.units.entry(code.to_owned()).or_default();
+    unit.events += 1;
+    unit.last_event = Some(event.id);
+    if event.step.is_some() {
+        unit.last_step = event.step;
+    }
+    if disposition.is_some() {
+        unit.last_disposition = disposition;
+    }
+    if matches!(disposition, Some(Disposition::Abnormal(_))) {
+        unit.abnormal_reports += 1;
+    }
+    if via_container {
+        unit.via_container += 1;
+    } else if event.lot.is_some() {
+        // A container may hold several lots: only the units named take the lot.
+        unit.lot.clone_from(&event.lot);
+    }
 }
 
 impl ReplicaState {

@@ -7,11 +7,13 @@
 //! - [`store`]: the durable SQLite store with its outbox.
 //! - [`fold`]: the read model as a deterministic fold; equal event sets give equal digests.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
+//! - [`handover`]: two-party custody handover between offline phones, device-signed QR codes.
 
 pub mod clock;
 pub mod decode;
 mod error;
 pub mod fold;
+pub mod handover;
 pub mod label;
 pub mod model;
 pub mod payload;

@@ -76,6 +76,19 @@ fn kind() -> impl Strategy<Value = EventKind> {
         ),
         Just(EventKind::Correction { voids: EventId::new() }),
         (arb_text(), trip_stage()).prop_map(|(trip, stage)| EventKind::Trip { trip, stage }),
+        (prop::option::of("[A-Z0-9-]{1,12}"), prop::collection::vec(any::<u8>(), SIGNATURE_LEN))
+            .prop_map(|(trip, signature)| EventKind::HandoverOffer(HandoverOffer { trip, signature })),
+        (prop::option::of("[A-Z0-9-]{1,12}"), any::<i64>(), prop::collection::vec(any::<u8>(), SIGNATURE_LEN))
+            .prop_map(|(trip, at, signature)| EventKind::HandoverReceipt(HandoverReceipt {
+                offer: EventId::new(),
+                acceptance: EventId::new(),
+                trip,
+                offered_at_ms: at,
+                receiver: Recorder { party: PartyId::new("receiver"), device: DeviceId::new() },
+                accepted_at_ms: at.wrapping_add(1),
+                abnormal: Vec::new(),
+                signature,
+            })),
         (prop::sample::select(EntityKind::ALL.to_vec()), "[a-z0-9-]{1,12}", prop::option::of(arb_text())).prop_map(
             |(entity, id, value)| {
                 let field = entity.fields().last().copied().unwrap_or("name");
@@ -116,7 +129,8 @@ prop_compose! {
         kind in kind(),
         step in prop::option::of(prop::sample::select(BizStep::ALL)),
         reason in prop::option::of(prop::sample::select(AbnormalReason::ALL)),
-        codes in prop::collection::vec(arb_text(), 1..4),
+        // Distinct: a handover may not name a box twice.
+        codes in prop::collection::btree_set(arb_text(), 1..4),
         lot in prop::option::of(arb_text()),
         role in prop::sample::select(Role::ALL),
         gps in prop::option::of((-90.0f64..=90.0, -180.0f64..=180.0, prop::option::of(0.0f32..500.0))),
@@ -131,7 +145,7 @@ prop_compose! {
             disposition: Some(reason.map_or(Disposition::Normal, Disposition::Abnormal)),
             kind,
             step,
-            codes,
+            codes: codes.into_iter().collect(),
             lot: lot.map(LotId),
             actor: Actor { party: PartyId::new("actor"), role },
             recorder: Recorder { party: PartyId::new("recorder"), device: DeviceId::new() },

@@ -65,6 +65,10 @@ impl From<StorageError> for ApiError {
         match err {
             StorageError::TokenInvalid => ApiError::TokenInvalid,
             StorageError::DeviceConflict(_) => ApiError::DeviceConflict,
+            StorageError::DeviceKeyConflict(device) => ApiError::bad_request(
+                "device_key_conflict",
+                format!("device {device} already registered another key; keys are never replaced: enroll again"),
+            ),
             StorageError::UnknownCoop(coop) => ApiError::Internal(format!("device belongs to unknown co-op {coop}")),
             StorageError::Backend(detail) => ApiError::Internal(detail),
         }

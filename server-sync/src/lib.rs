@@ -4,9 +4,11 @@
 //! - [`api`]: the versioned HTTP API over any `Storage`.
 
 pub mod api;
+pub mod custody;
 pub mod demo;
 pub mod epcis;
 mod error;
+pub mod handover;
 pub mod lineage;
 pub mod secrets;
 pub mod state;
@@ -14,7 +16,7 @@ pub mod storage;
 pub mod trace_page;
 pub mod ui;
 
-pub use api::{router, ServerConfig};
+pub use api::{router, ServerClock, ServerConfig};
 pub use error::ApiError;
 
 use std::sync::Arc;

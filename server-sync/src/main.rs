@@ -37,6 +37,10 @@ enum Command {
         /// pages as where a code was looked up (e.g. X-Client-City).
         #[arg(long)]
         geo_header: Option<String>,
+        /// Flag a handover offer as unpaired when no acceptance arrived this long after the offer
+        /// did: a number with s, m, h or d (`90m`, `6h`, `2d`).
+        #[arg(long, default_value = "6h", value_parser = parse_duration_ms)]
+        unpaired_after: i64,
     },
     /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
     Demo {
@@ -172,6 +176,22 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
     server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
 }
 
+/// `90m`, `6h`, `2d`, `45s` → milliseconds.
+fn parse_duration_ms(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().map_err(|_| format!("{text:?}: expected a number then s, m, h or d"))?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        other => return Err(format!("{text:?}: unknown unit {other:?}; use s, m, h or d")),
+    };
+    number.checked_mul(unit_ms).filter(|ms| *ms > 0).ok_or_else(|| format!("{text:?} is out of range"))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match run(Cli::parse().command).await {
@@ -189,8 +209,9 @@ async fn run(command: Command) -> Result<(), String> {
             decode_cli::run(&files, json);
             Ok(())
         }
-        Command::Serve { db, listen, public_url, geo_header } => {
-            let config = ServerConfig { public_url, geo_header, ..ServerConfig::default() };
+        Command::Serve { db, listen, public_url, geo_header, unpaired_after } => {
+            let config =
+                ServerConfig { public_url, geo_header, unpaired_after_ms: unpaired_after, ..ServerConfig::default() };
             let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
             let listener =
                 tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
@@ -233,6 +254,22 @@ async fn run(command: Command) -> Result<(), String> {
                 println!("add this to an authenticator app: {uri}");
             }
             Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_ms;
+
+    #[test]
+    fn unpaired_after_reads_units_and_refuses_nonsense() {
+        assert_eq!(parse_duration_ms("6h"), Ok(6 * 3_600_000));
+        assert_eq!(parse_duration_ms("90m"), Ok(90 * 60_000));
+        assert_eq!(parse_duration_ms("2d"), Ok(2 * 86_400_000));
+        assert_eq!(parse_duration_ms("45s"), Ok(45_000));
+        for bad in ["", "6", "h", "6 h", "6w", "-1h", "0h", "99999999999999999d"] {
+            assert!(parse_duration_ms(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Events are never edited or deleted. A mistake is fixed by a new `Correction` event that names
 //! the event it voids (EPCIS `errorDeclaration`), so every replica can fold the same history.
 
+use super::handover::{HandoverAcceptance, HandoverOffer, HandoverReceipt};
 use super::ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
 use super::update::Update;
 use super::vocabulary::{BizStep, Disposition, Role};
@@ -36,6 +37,12 @@ pub enum EventKind {
     /// A step in a trip's life — a unit loaded, the vehicle departing, goods delivered — so the
     /// server can tie every scan to the trip whose manifest it was checked against.
     Trip { trip: String, stage: TripStage },
+    /// The giver's device-signed offer of the event's codes to a receiver (shown as a QR).
+    HandoverOffer(HandoverOffer),
+    /// The receiver's device-signed acceptance of an offer, box by box.
+    HandoverAcceptance(HandoverAcceptance),
+    /// The giver's copy of the receiver's signed acceptance (scanned from the receipt QR).
+    HandoverReceipt(HandoverReceipt),
 }
 
 impl EventKind {
@@ -52,12 +59,16 @@ impl EventKind {
             EventKind::Correction { .. } => "correction",
             EventKind::Update(_) => "update",
             EventKind::Trip { .. } => "trip",
+            EventKind::HandoverOffer(_) => "handover_offer",
+            EventKind::HandoverAcceptance(_) => "handover_acceptance",
+            EventKind::HandoverReceipt(_) => "handover_receipt",
         }
     }
 
     /// Whether the event also concerns everything packed inside its codes at the time (see
     /// `docs/aggregation.md`): scanning one box at loading moves the 40 kiwis in it. Packing and
-    /// unpacking concern only the units named; corrections and updates concern no goods.
+    /// unpacking concern only the units named; corrections and updates concern no goods; a
+    /// handover receipt is the giver's copy of an acceptance that already counted.
     pub fn applies_to_contents(&self) -> bool {
         match self {
             EventKind::Observation
@@ -66,8 +77,13 @@ impl EventKind {
             | EventKind::Handover { .. }
             | EventKind::FarmRecord(_)
             | EventKind::SensorReading
-            | EventKind::Trip { .. } => true,
-            EventKind::Aggregation { .. } | EventKind::Correction { .. } | EventKind::Update(_) => false,
+            | EventKind::Trip { .. }
+            | EventKind::HandoverOffer(_)
+            | EventKind::HandoverAcceptance(_) => true,
+            EventKind::Aggregation { .. }
+            | EventKind::Correction { .. }
+            | EventKind::Update(_)
+            | EventKind::HandoverReceipt(_) => false,
         }
     }
 
@@ -257,6 +273,9 @@ impl Event {
             }
             _ => {}
         }
+        if let Some((field, reason)) = super::handover::problem(&self.kind, &self.codes) {
+            return Err(Error::invalid_event(field, reason));
+        }
         if self.note.as_ref().is_some_and(|note| note.chars().count() > MAX_NOTE_LEN) {
             return Err(Error::invalid_event("note", format!("longer than {MAX_NOTE_LEN} characters")));
         }
@@ -315,6 +334,12 @@ fn trip_problem(trip: &str, stage: &TripStage) -> Option<(&'static str, String)>
 }
 
 impl crate::model::Role {
+    /// Whether a person in this role gives or takes custody of goods (handover events).
+    pub fn may_hand_over(self) -> bool {
+        use crate::model::Role::*;
+        matches!(self, Driver | Manager | Assistant)
+    }
+
     /// Whether a person in this role may record events of `kind`. The server enforces this on
     /// push; transformations (re-sorting lots into new ones) are a manager's decision.
     pub fn may_record(self, kind: &EventKind) -> bool {
@@ -326,7 +351,10 @@ impl crate::model::Role {
             }
             EventKind::Aggregation { .. } => matches!(self, Farmer | Assistant | Manager),
             EventKind::FarmRecord(_) => matches!(self, Farmer | Assistant | Manager),
-            EventKind::Handover { .. } => matches!(self, Driver | Manager | Assistant),
+            EventKind::Handover { .. }
+            | EventKind::HandoverOffer(_)
+            | EventKind::HandoverAcceptance(_)
+            | EventKind::HandoverReceipt(_) => self.may_hand_over(),
             EventKind::Transformation { .. } => self == Manager,
             EventKind::Trip { .. } => matches!(self, Driver | Manager),
             EventKind::Update(update) => match update.entity {

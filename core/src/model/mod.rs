@@ -3,6 +3,7 @@
 
 mod catalog;
 mod event;
+mod handover;
 mod ids;
 mod update;
 mod vocabulary;
@@ -11,6 +12,10 @@ pub use catalog::{Lot, Party, PartyKind, TraceUnit, UnitLevel};
 pub use event::{
     Actor, AggregationAction, Event, EventKind, FarmRecord, GeoPoint, Location, PhotoRef, Quantity, Recorder,
     SensorKind, SensorValue, TripStage, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN, MAX_RECIPIENT_LEN, MAX_TRIP_ID_LEN,
+};
+pub use handover::{
+    signers as handover_signers, HandoverAcceptance, HandoverOffer, HandoverReceipt, UnitCondition, MAX_TRIP_LEN,
+    SIGNATURE_LEN,
 };
 pub use ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
 pub use update::{EntityKind, FieldValue, Update, MAX_VALUE_LEN};

@@ -213,6 +213,15 @@ impl Store {
         })
     }
 
+    /// Every event of one kind (its stable key), in local arrival order.
+    pub fn events_of_kind(&self, kind: &str) -> Result<Vec<Event>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT body FROM events WHERE kind = ?1 ORDER BY seq")?;
+            let bodies = stmt.query_map([kind], |row| row.get::<_, String>(0))?;
+            bodies.map(|body| decode_body(&body?)).collect()
+        })
+    }
+
     /// Every event in local arrival order: for audits, exports and tests.
     pub fn all_events(&self) -> Result<Vec<StoredEvent>> {
         self.read(|conn| {

@@ -11,6 +11,7 @@ use super::enroll::{self, Enrollment, EnrollmentOffer};
 use super::error::SyncError;
 use super::transport::{self, PushResponse};
 use crate::clock::{SystemClock, WallClock};
+use crate::handover::{identity, keys};
 use crate::model::{EventId, PartyId, Role};
 use crate::store::{OutboxEntry, Store};
 use std::sync::Arc;
@@ -145,15 +146,45 @@ impl SyncClient {
         let offer = EnrollmentOffer::parse(qr_text)?;
         let _running = self.gate.lock().await;
         let credential = enroll::credential_for(&self.store, &offer)?;
+        // The key is made (and stored) before it is sent, like the credential: a retry sends the same.
+        let public_key = keys::to_base64(&keys::public_key_of(&identity::seed_or_create(&self.store)?));
+        let device = self.store.device_id().to_string();
         let answer =
-            transport::enroll(&self.http, &offer.server, &offer.token, self.store.device_id().to_string(), &credential)
-                .await?;
+            transport::enroll(&self.http, &offer.server, &offer.token, device, &credential, &public_key).await?;
         let role = Role::from_key(&answer.role)
             .ok_or_else(|| SyncError::Protocol(format!("unknown role {:?} in the enroll answer", answer.role)))?;
         let enrollment =
             Enrollment { server: offer.server, coop: answer.coop_id, party: PartyId(answer.party_id), role };
         enroll::save(&self.store, &enrollment)?;
+        if let (Some(certificate), Some(coop_key)) = (&answer.certificate, &answer.coop_key) {
+            identity::save_certification(&self.store, &enrollment.coop, certificate, coop_key)?;
+        }
         Ok(enrollment)
+    }
+
+    /// Makes sure the co-op has certified this device's signing key, which handovers need. A phone
+    /// enrolled before device keys existed gets its key here: made and stored first, then
+    /// registered over the authenticated API (a retry registers the same key). Runs at the start
+    /// of every sync; does nothing once certified, or against a server without device keys.
+    pub async fn certify_device_key(&self) -> Result<(), SyncError> {
+        let credentials = enroll::credentials(&self.store)?;
+        self.certify_with(&credentials).await
+    }
+
+    async fn certify_with(&self, credentials: &enroll::Credentials) -> Result<(), SyncError> {
+        let Some(enrolled) = self.enrollment()? else { return Ok(()) };
+        if identity::load(&self.store).is_ok() {
+            return Ok(());
+        }
+        let public_key = keys::to_base64(&keys::public_key_of(&identity::seed_or_create(&self.store)?));
+        match self.with_retries(|| transport::register_key(&self.http, credentials, &public_key)).await {
+            Ok(answer) => {
+                identity::save_certification(&self.store, &enrolled.coop, &answer.certificate, &answer.coop_key)
+            }
+            // A server that predates device keys: handovers wait for it, sync goes on.
+            Err(SyncError::Refused { status: 404, .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     /// Pushes every waiting event, then pulls everything new. Returns what it did; on an error
@@ -177,6 +208,7 @@ impl SyncClient {
             s.pulled = 0;
         });
         let outcome = async {
+            self.certify_with(&credentials).await?;
             self.push_all(&credentials, &mut report).await?;
             if pull {
                 self.pull_all(&credentials, &mut report).await?;

@@ -20,6 +20,8 @@ struct EnrollRequest<'a> {
     token: &'a str,
     device_id: String,
     credential: &'a str,
+    /// This device's Ed25519 public key, base64url (see `handover::keys`).
+    public_key: &'a str,
 }
 
 #[derive(Debug, Deserialize)]
@@ -27,6 +29,23 @@ pub(crate) struct EnrollResponse {
     pub coop_id: String,
     pub party_id: String,
     pub role: String,
+    /// The co-op's certificate for the public key and the co-op's own public key; absent from a
+    /// server that predates device keys.
+    #[serde(default)]
+    pub certificate: Option<String>,
+    #[serde(default)]
+    pub coop_key: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct DeviceKeyRequest<'a> {
+    public_key: &'a str,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeviceKeyResponse {
+    pub certificate: String,
+    pub coop_key: String,
 }
 
 /// Per event, in push order: `A` accepted, `K` known, `R` rejected (with the reason).
@@ -99,10 +118,11 @@ pub(crate) async fn enroll(
     token: &str,
     device_id: String,
     credential: &str,
+    public_key: &str,
 ) -> Result<EnrollResponse, SyncError> {
     let response = http
         .post(endpoint(server, "v1/enroll")?)
-        .json(&EnrollRequest { token, device_id, credential })
+        .json(&EnrollRequest { token, device_id, credential, public_key })
         .send()
         .await
         .map_err(transport_error)?;
@@ -110,6 +130,25 @@ pub(crate) async fn enroll(
         return Err(refusal(response).await);
     }
     response.json().await.map_err(|e| SyncError::Protocol(format!("enroll answer: {e}")))
+}
+
+/// Registers the device's public key (a phone enrolled before keys existed) and gets it certified.
+pub(crate) async fn register_key(
+    http: &reqwest::Client,
+    credentials: &Credentials,
+    public_key: &str,
+) -> Result<DeviceKeyResponse, SyncError> {
+    let response = http
+        .post(endpoint(&credentials.server, "v1/device-key")?)
+        .header(AUTHORIZATION, &credentials.bearer)
+        .json(&DeviceKeyRequest { public_key })
+        .send()
+        .await
+        .map_err(transport_error)?;
+    if !response.status().is_success() {
+        return Err(refusal(response).await);
+    }
+    response.json().await.map_err(|e| SyncError::Protocol(format!("device key answer: {e}")))
 }
 
 /// Pushes one batch; returns the server's verdicts and the bytes sent.

@@ -34,7 +34,7 @@ const STEPS: [BizStep; 9] = [
     BizStep::Delivering,
     BizStep::Inspecting,
 ];
-const REASONS: [AbnormalReason; 8] = [
+pub(crate) const REASONS: [AbnormalReason; 8] = [
     AbnormalReason::Bruised,
     AbnormalReason::Rotten,
     AbnormalReason::OverTemperature,
@@ -135,6 +135,33 @@ enum WireKind {
         trip: String,
         stage: WireTripStage,
     },
+    /// Custody handover (appended after version 1 froze). Abnormal boxes travel as
+    /// `(index into the event's codes, reason code)`.
+    HandoverOffer {
+        trip: Option<String>,
+        signature: Vec<u8>,
+    },
+    HandoverAcceptance {
+        offer: [u8; 16],
+        trip: Option<String>,
+        giver_party: String,
+        giver_device: [u8; 16],
+        offered_ms: i64,
+        offer_signature: Vec<u8>,
+        abnormal: Vec<(u32, u8)>,
+        signature: Vec<u8>,
+    },
+    HandoverReceipt {
+        offer: [u8; 16],
+        acceptance: [u8; 16],
+        trip: Option<String>,
+        offered_ms: i64,
+        receiver_party: String,
+        receiver_device: [u8; 16],
+        accepted_ms: i64,
+        abnormal: Vec<(u32, u8)>,
+        signature: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,6 +237,30 @@ impl From<&Event> for WireEvent {
                     TripStage::Deliver { recipient } => WireTripStage::Deliver { recipient: recipient.clone() },
                 },
             },
+            EventKind::HandoverOffer(o) => {
+                WireKind::HandoverOffer { trip: o.trip.clone(), signature: o.signature.clone() }
+            }
+            EventKind::HandoverAcceptance(a) => WireKind::HandoverAcceptance {
+                offer: a.offer.0.into_bytes(),
+                trip: a.trip.clone(),
+                giver_party: a.giver.party.0.clone(),
+                giver_device: a.giver.device.0.into_bytes(),
+                offered_ms: a.offered_at_ms,
+                offer_signature: a.offer_signature.clone(),
+                abnormal: abnormal_to_wire(&a.abnormal, &e.codes),
+                signature: a.signature.clone(),
+            },
+            EventKind::HandoverReceipt(r) => WireKind::HandoverReceipt {
+                offer: r.offer.0.into_bytes(),
+                acceptance: r.acceptance.0.into_bytes(),
+                trip: r.trip.clone(),
+                offered_ms: r.offered_at_ms,
+                receiver_party: r.receiver.party.0.clone(),
+                receiver_device: r.receiver.device.0.into_bytes(),
+                accepted_ms: r.accepted_at_ms,
+                abnormal: abnormal_to_wire(&r.abnormal, &e.codes),
+                signature: r.signature.clone(),
+            },
         };
         let recorded_ms = e.recorded_at.timestamp_millis();
         WireEvent {
@@ -247,6 +298,34 @@ impl From<&Event> for WireEvent {
                 .collect(),
         }
     }
+}
+
+/// Abnormal boxes as indices into the event's codes (validation guarantees each is one of them;
+/// an index past the end would be refused when decoded).
+fn abnormal_to_wire(abnormal: &[UnitCondition], codes: &[String]) -> Vec<(u32, u8)> {
+    abnormal
+        .iter()
+        .map(|unit| {
+            let index = codes.iter().position(|c| *c == unit.code).map_or(u32::MAX, |i| i as u32);
+            (index, code_of(&REASONS, &unit.reason))
+        })
+        .collect()
+}
+
+fn abnormal_from_wire(
+    abnormal: Vec<(u32, u8)>,
+    codes: &[String],
+    index: usize,
+) -> Result<Vec<UnitCondition>, WireError> {
+    abnormal
+        .into_iter()
+        .map(|(at, reason)| {
+            let code = usize::try_from(at).ok().and_then(|at| codes.get(at)).ok_or_else(|| {
+                WireError::InvalidEvent { index, reason: format!("abnormal box index {at} is past the codes") }
+            })?;
+            Ok(UnitCondition { code: code.clone(), reason: lookup(&REASONS, reason, index, "abnormal reason")? })
+        })
+        .collect()
 }
 
 fn lookup<T: Copy>(table: &[T], code: u8, index: usize, what: &'static str) -> Result<T, WireError> {
@@ -295,6 +374,48 @@ impl WireEvent {
                     WireTripStage::Deliver { recipient } => TripStage::Deliver { recipient },
                 },
             },
+            WireKind::HandoverOffer { trip, signature } => EventKind::HandoverOffer(HandoverOffer { trip, signature }),
+            WireKind::HandoverAcceptance {
+                offer,
+                trip,
+                giver_party,
+                giver_device,
+                offered_ms,
+                offer_signature,
+                abnormal,
+                signature,
+            } => EventKind::HandoverAcceptance(HandoverAcceptance {
+                offer: EventId(Uuid::from_bytes(offer)),
+                trip,
+                giver: Recorder { party: PartyId(giver_party), device: DeviceId(Uuid::from_bytes(giver_device)) },
+                offered_at_ms: offered_ms,
+                offer_signature,
+                abnormal: abnormal_from_wire(abnormal, &self.codes, index)?,
+                signature,
+            }),
+            WireKind::HandoverReceipt {
+                offer,
+                acceptance,
+                trip,
+                offered_ms,
+                receiver_party,
+                receiver_device,
+                accepted_ms,
+                abnormal,
+                signature,
+            } => EventKind::HandoverReceipt(HandoverReceipt {
+                offer: EventId(Uuid::from_bytes(offer)),
+                acceptance: EventId(Uuid::from_bytes(acceptance)),
+                trip,
+                offered_at_ms: offered_ms,
+                receiver: Recorder {
+                    party: PartyId(receiver_party),
+                    device: DeviceId(Uuid::from_bytes(receiver_device)),
+                },
+                accepted_at_ms: accepted_ms,
+                abnormal: abnormal_from_wire(abnormal, &self.codes, index)?,
+                signature,
+            }),
         };
         let disposition = match self.disposition {
             None => None,

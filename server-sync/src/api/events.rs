@@ -5,8 +5,9 @@
 //! order. Pull pages through the co-op's events by the server-assigned sequence number.
 
 use super::auth::AuthedDevice;
-use super::{now_ms, AppState};
+use super::AppState;
 use crate::error::ApiError;
+use crate::handover::check_signatures;
 use crate::storage::{PushOutcome, Storage};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -38,17 +39,18 @@ pub async fn push<S: Storage>(
     body: Bytes,
 ) -> Result<Json<PushResponse>, ApiError> {
     let events = wire::decode_events(&body).map_err(|err| ApiError::bad_request(err.key(), err.to_string()))?;
+    let signatures = check_signatures(state.storage.as_ref(), &device.coop, &events).await?;
     let mut results = vec!['R'; events.len()];
     let mut rejected = Vec::new();
     let mut allowed = Vec::with_capacity(events.len());
     let mut allowed_index = Vec::with_capacity(events.len());
-    for (index, event) in events.into_iter().enumerate() {
+    for (index, (event, signature)) in events.into_iter().zip(signatures).enumerate() {
         let refusal = if event.recorder.device != device.id {
             Some("recorder_mismatch")
         } else if !device.role.may_record(&event.kind) {
             Some("role_forbidden_kind")
         } else {
-            None
+            signature
         };
         match refusal {
             Some(error) => rejected.push(Rejection { index, error: error.to_owned() }),
@@ -61,7 +63,7 @@ pub async fn push<S: Storage>(
     let outcomes = if allowed.is_empty() {
         Vec::new()
     } else {
-        state.storage.push(&device.coop, device.id, allowed, now_ms()).await?
+        state.storage.push(&device.coop, device.id, allowed, state.config.clock.now_ms()).await?
     };
     let (mut accepted, mut known) = (0, 0);
     for (index, outcome) in allowed_index.into_iter().zip(outcomes) {

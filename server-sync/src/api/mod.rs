@@ -1,7 +1,9 @@
-//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull. Handlers are generic over the
+//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull, device keys, custody. Handlers are generic over the
 //! `Storage` trait; authentication is an extractor; errors are JSON with a stable key.
 
 mod auth;
+mod custody;
+mod device_key;
 mod enroll;
 mod events;
 mod export;
@@ -12,7 +14,26 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rate_limit::RateLimiter;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+
+/// The server's clock for handover bookkeeping (arrival times, the unpaired-offer deadline).
+/// Tests move it forward instead of sleeping; in service it is the system clock.
+#[derive(Debug, Clone, Default)]
+pub struct ServerClock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl ServerClock {
+    pub fn now_ms(&self) -> i64 {
+        now_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock (and every copy of it) forward by `ms`.
+    pub fn advance_ms(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
 
 /// Limits an operator may tune.
 #[derive(Debug, Clone)]
@@ -35,7 +56,14 @@ pub struct ServerConfig {
     /// UTC offset (seconds) for times the server itself stamps on pages, such as a trace code's
     /// first look-up. Events keep the offset of the phone that recorded them.
     pub display_offset_s: i32,
+    /// A handover offer with no acceptance this long after the server received it is flagged
+    /// `unpaired` (`--unpaired-after`).
+    pub unpaired_after_ms: i64,
+    pub clock: ServerClock,
 }
+
+/// Default for `unpaired_after_ms`: a working day's trip leg, with room for late syncs.
+pub const DEFAULT_UNPAIRED_AFTER_MS: i64 = 6 * 3_600_000;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -49,6 +77,8 @@ impl Default for ServerConfig {
             geo_header: None,
             // China Standard Time: the co-ops and most buyers are there.
             display_offset_s: 8 * 3600,
+            unpaired_after_ms: DEFAULT_UNPAIRED_AFTER_MS,
+            clock: ServerClock::default(),
         }
     }
 }
@@ -78,6 +108,8 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/epcis", get(export::epcis::<S>))
         .route("/t/{code}", get(crate::trace_page::page::<S>))
         .merge(crate::ui::router::<S>())
+        .route("/v1/device-key", post(device_key::register::<S>))
+        .route("/v1/custody", get(custody::list::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

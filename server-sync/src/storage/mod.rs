@@ -19,6 +19,9 @@ pub struct DeviceRecord {
     /// SHA-256 of the device credential; the credential itself is never stored.
     pub credential_hash: [u8; 32],
     pub revoked: bool,
+    /// The device's Ed25519 public key, once registered, and when (server time, ms).
+    pub public_key: Option<[u8; 32]>,
+    pub key_registered_at_ms: Option<i64>,
 }
 
 /// A one-time enrollment token as a manager creates it (shown as a QR).
@@ -38,6 +41,14 @@ pub enum PushOutcome {
     Accepted(i64),
     /// The server already had it: a retry, harmless.
     Known,
+}
+
+/// A stored event with the server time it arrived, in its wire encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEventRow {
+    pub seq: i64,
+    pub received_at_ms: i64,
+    pub encoded: Vec<u8>,
 }
 
 /// A page of a co-op's events in server order, each in its stored wire encoding.
@@ -86,6 +97,8 @@ pub enum StorageError {
     TokenInvalid,
     #[error("device {0} is already enrolled with another credential")]
     DeviceConflict(DeviceId),
+    #[error("device {0} already registered another public key")]
+    DeviceKeyConflict(DeviceId),
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -175,6 +188,30 @@ pub trait Storage: Send + Sync + 'static {
 
     /// The co-op's audit log, newest first.
     fn audit_log(&self, coop: &str, limit: usize) -> impl Future<Output = StorageResult<Vec<AuditEntry>>> + Send;
+
+    /// Registers `device`'s public key. Registering the key it already has returns the record
+    /// unchanged (a retry); another key is `DeviceKeyConflict`: keys are never replaced.
+    fn register_device_key(
+        &self,
+        device: DeviceId,
+        public_key: [u8; 32],
+        now_ms: i64,
+    ) -> impl Future<Output = StorageResult<DeviceRecord>> + Send;
+
+    /// The seed of `coop`'s certificate-signing key; `candidate` becomes it if the co-op has none.
+    fn coop_signing_seed(
+        &self,
+        coop: &str,
+        candidate: [u8; 32],
+        now_ms: i64,
+    ) -> impl Future<Output = StorageResult<[u8; 32]>> + Send;
+
+    /// Every event of `coop` whose kind key is one of `kinds`, in server order.
+    fn events_of_kinds(
+        &self,
+        coop: &str,
+        kinds: &'static [&'static str],
+    ) -> impl Future<Output = StorageResult<Vec<StoredEventRow>>> + Send;
 
     /// Ids of every event of `coop`, for tests and audits.
     fn event_ids(&self, coop: &str) -> impl Future<Output = StorageResult<Vec<EventId>>> + Send;

@@ -2,6 +2,7 @@
 
 use fieldtrace_core::clock::{ManualClock, WallClock};
 use fieldtrace_core::fold::ReplicaState;
+use fieldtrace_core::handover::HandoverSession;
 use fieldtrace_core::model::{Actor, PartyId, Role};
 use fieldtrace_core::sync::{SyncClient, SyncConfig, SyncError, SyncReport};
 use fieldtrace_core::{Receipt, Session, Store};
@@ -12,6 +13,8 @@ use std::time::Duration;
 pub struct Phone {
     pub client: SyncClient,
     pub session: Session,
+    /// The handover screens of the same user on the same store and clock.
+    pub handover: HandoverSession,
     pub clock: Arc<ManualClock>,
 }
 
@@ -33,10 +36,11 @@ impl Phone {
         let clock =
             Arc::new(ManualClock::new(now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))));
         let actor = Actor { party: PartyId::new(party), role };
-        let session = Session::new(store.clone(), actor, clock.clone() as Arc<dyn WallClock>);
+        let session = Session::new(store.clone(), actor.clone(), clock.clone() as Arc<dyn WallClock>);
+        let handover = HandoverSession::new(store.clone(), actor, clock.clone() as Arc<dyn WallClock>);
         let client = SyncClient::with_clock(store, test_sync_config(), clock.clone() as Arc<dyn WallClock>)
             .expect("sync client");
-        Self { client, session, clock }
+        Self { client, session, handover, clock }
     }
 
     pub fn store(&self) -> &Arc<Store> {

@@ -3,7 +3,7 @@
 
 use super::{
     AuditEntry, DeviceRecord, EventPage, ManagerRecord, NewEnrollmentToken, PushOutcome, ScanHistory, Storage,
-    StorageError, StorageResult,
+    StorageError, StorageResult, StoredEventRow,
 };
 use fieldtrace_core::model::{DeviceId, Event, EventId, PartyId, Role};
 use fieldtrace_core::sync::wire;
@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_trace_lookup.sql"),
     include_str!("migrations/003_managers.sql"),
+    include_str!("migrations/004_device_keys.sql"),
 ];
 
 #[derive(Clone)]
@@ -106,7 +107,8 @@ fn hash_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<[u8; 3
 fn device_row(conn: &Connection, id: DeviceId) -> StorageResult<Option<DeviceRecord>> {
     let row = conn
         .prepare_cached(
-            "SELECT coop_id, party_id, role, credential_hash, revoked_at_ms IS NOT NULL FROM devices WHERE id = ?1",
+            "SELECT coop_id, party_id, role, credential_hash, revoked_at_ms IS NOT NULL, public_key, key_registered_at_ms
+             FROM devices WHERE id = ?1",
         )?
         .query_row([id.to_string()], |row| {
             Ok((
@@ -115,12 +117,28 @@ fn device_row(conn: &Connection, id: DeviceId) -> StorageResult<Option<DeviceRec
                 row.get::<_, String>(2)?,
                 hash_column(row, 3)?,
                 row.get(4)?,
+                row.get::<_, Option<Vec<u8>>>(5)?,
+                row.get::<_, Option<i64>>(6)?,
             ))
         })
         .optional()?;
-    row.map(|(coop, party, role, credential_hash, revoked)| {
+    row.map(|(coop, party, role, credential_hash, revoked, public_key, key_registered_at_ms)| {
         let role = Role::from_key(&role).ok_or_else(|| StorageError::Backend(format!("stored role {role:?}")))?;
-        Ok(DeviceRecord { id, coop, party: PartyId(party), role, credential_hash, revoked })
+        let public_key = public_key
+            .map(|key| {
+                key.try_into().map_err(|_| StorageError::Backend(format!("device {id}: stored key is not 32 bytes")))
+            })
+            .transpose()?;
+        Ok(DeviceRecord {
+            id,
+            coop,
+            party: PartyId(party),
+            role,
+            credential_hash,
+            revoked,
+            public_key,
+            key_registered_at_ms,
+        })
     })
     .transpose()
 }
@@ -192,7 +210,16 @@ impl Storage for SqliteStorage {
                 params![token_hash.as_slice(), device.to_string(), now_ms],
             )?;
             tx.commit()?;
-            Ok(DeviceRecord { id: device, coop, party: PartyId(party), role, credential_hash, revoked: false })
+            Ok(DeviceRecord {
+                id: device,
+                coop,
+                party: PartyId(party),
+                role,
+                credential_hash,
+                revoked: false,
+                public_key: None,
+                key_registered_at_ms: None,
+            })
         })
         .await
     }
@@ -335,6 +362,46 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn register_device_key(
+        &self,
+        device: DeviceId,
+        public_key: [u8; 32],
+        now_ms: i64,
+    ) -> StorageResult<DeviceRecord> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let record =
+                device_row(&tx, device)?.ok_or_else(|| StorageError::Backend(format!("no device {device}")))?;
+            match record.public_key {
+                Some(existing) if existing == public_key => return Ok(record),
+                Some(_) => return Err(StorageError::DeviceKeyConflict(device)),
+                None => {}
+            }
+            tx.execute(
+                "UPDATE devices SET public_key = ?2, key_registered_at_ms = ?3 WHERE id = ?1",
+                params![device.to_string(), public_key.as_slice(), now_ms],
+            )?;
+            tx.commit()?;
+            Ok(DeviceRecord { public_key: Some(public_key), key_registered_at_ms: Some(now_ms), ..record })
+        })
+        .await
+    }
+
+    async fn coop_signing_seed(&self, coop: &str, candidate: [u8; 32], now_ms: i64) -> StorageResult<[u8; 32]> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO coop_signing_keys (coop_id, seed, created_at_ms) VALUES (?1, ?2, ?3) ON CONFLICT (coop_id) DO NOTHING",
+                params![coop, candidate.as_slice(), now_ms],
+            )?;
+            let seed = tx.query_row("SELECT seed FROM coop_signing_keys WHERE coop_id = ?1", [&coop], |row| hash_column(row, 0))?;
+            tx.commit()?;
+            Ok(seed)
+        })
+        .await
+    }
+
     async fn put_manager(&self, manager: ManagerRecord, now_ms: i64) -> StorageResult<()> {
         self.run(move |conn| managers::put(conn, &manager, now_ms)).await
     }
@@ -372,6 +439,25 @@ impl Storage for SqliteStorage {
     async fn audit_log(&self, coop: &str, limit: usize) -> StorageResult<Vec<AuditEntry>> {
         let coop = coop.to_owned();
         self.run(move |conn| managers::audit_log(conn, &coop, limit)).await
+    }
+
+    async fn events_of_kinds(&self, coop: &str, kinds: &'static [&'static str]) -> StorageResult<Vec<StoredEventRow>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, received_at_ms, body FROM events WHERE coop_id = ?1 AND kind = ?2 ORDER BY seq",
+            )?;
+            let mut rows = Vec::new();
+            for kind in kinds {
+                let found = stmt.query_map(params![coop, kind], |row| {
+                    Ok(StoredEventRow { seq: row.get(0)?, received_at_ms: row.get(1)?, encoded: row.get(2)? })
+                })?;
+                rows.extend(found.collect::<Result<Vec<_>, _>>()?);
+            }
+            rows.sort_by_key(|row| row.seq);
+            Ok(rows)
+        })
+        .await
     }
 
     async fn event_ids(&self, coop: &str) -> StorageResult<Vec<EventId>> {
