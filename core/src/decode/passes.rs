@@ -30,13 +30,13 @@
 //! (`retry`); on seed 4242 DM 0.760 → 0.846 and on the unseen seed 9090 0.751 → 0.884 (zxing-cpp
 //! 0.757), at ~+3 ms median because only unread spots pay for it.
 
+use super::binarizer::BlockBinarizer;
 use super::found::Found;
 use super::frame::{LumaFrame, Rotation};
 use super::linear::{self, LineScan, LinearFormats};
 use super::regions;
 use super::retry;
 use super::{two_d, DecodedCode};
-use rxing::common::HybridBinarizer;
 use rxing::{Binarizer, BinaryBitmap};
 
 /// How much `enlarge_unread_print` enlarges: 2–2.5 px modules become 4–5.
@@ -151,7 +151,7 @@ impl Pass {
     }
 
     fn read(&self, frame: LumaFrame<'_>, rotation: Rotation, scale: f32) -> Vec<DecodedCode> {
-        let mut image = BinaryBitmap::new(HybridBinarizer::new(frame.source()));
+        let mut image = BinaryBitmap::new(BlockBinarizer::new(frame.source()));
         let spots = if self.data_matrix_in_print_spots || self.enlarge_unread_print {
             regions::print_spots(&frame)
         } else {
@@ -188,7 +188,7 @@ impl Pass {
                 let enlarged = frame.enlarged(region, ENLARGEMENT);
                 let Ok(view) = enlarged.frame() else { continue };
                 let offset = (region.left as f32, region.top as f32);
-                let mut image = BinaryBitmap::new(HybridBinarizer::new(view.source()));
+                let mut image = BinaryBitmap::new(BlockBinarizer::new(view.source()));
                 let mut here = self.two_d(&mut image, true);
                 if self.formats.data_matrix && here.is_empty() {
                     // Still nothing: most such spots are blurred low-contrast Data Matrix (see `retry`).
