@@ -29,7 +29,7 @@ pub fn bars_fit_digits(line: &BitArray, format: BarcodeFormat, text: &str, first
     let expected = element_centres(&modules);
     // Guard centres lie 1.5 modules inside each end of the symbol.
     let module = (last - first) / (modules.len() as f32 - 3.0);
-    if !(module > 0.0) {
+    if module.is_nan() || module <= 0.0 {
         return false;
     }
     // The reader checked a quiet zone of about a guard's width (3 modules) beyond each guard,
@@ -119,8 +119,9 @@ fn solve(mut m: [[f64; 4]; 3]) -> Option<[f64; 3]> {
         for row in 0..3 {
             if row != col {
                 let factor = m[row][col] / m[col][col];
-                for k in col..4 {
-                    m[row][k] -= factor * m[col][k];
+                let pivot_row = m[col];
+                for (cell, p) in m[row].iter_mut().zip(pivot_row).skip(col) {
+                    *cell -= factor * p;
                 }
             }
         }

@@ -29,6 +29,13 @@
 //! all 0.811) adds an unsharp-masked Data Matrix try on small spots where the 2× look read nothing
 //! (`retry`); on seed 4242 DM 0.760 → 0.846 and on the unseen seed 9090 0.751 → 0.884 (zxing-cpp
 //! 0.757), at ~+3 ms median because only unread spots pay for it.
+//!
+//! Where the time went (callgrind, photo preset, 42 frames of seed 343434, instructions in
+//! decoding only): 6.95 G, of which rxing's hybrid binarizer 18 % (full frame, every enlarged
+//! spot, every sharpened retry), our scan-line threshold 21 %, QR 11 %, Data Matrix 16 %, the
+//! 2× reduction for `regions` 9 %. Rewriting the first, the second's sliding window and the
+//! third without changing a single output bit (`binarizer`, `scan_line`, `frame`; tests compare
+//! the bits) brought it to 5.08 G (−27 %) with identical reads.
 
 use super::binarizer::BlockBinarizer;
 use super::found::Found;
