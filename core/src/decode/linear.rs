@@ -6,6 +6,7 @@
 //! A code counts only once two lines agree on it (zxing-cpp's `minLineCount` is 2 as well):
 //! EAN's mod-10 check lets the odd noisy line decode to a plausible wrong number.
 
+use super::ean_fit;
 use super::found::{Found, Symbology};
 use super::frame::LumaFrame;
 use super::scan_line;
@@ -197,7 +198,14 @@ fn read_line(
                 let k = upsample as f32;
                 let fine_length = (length * upsample) as f32;
                 let (start, stop) = if reversed { (fine_length - hi, fine_length - lo) } else { (lo, hi) };
-                if seen_on_line.insert(found.getText().to_owned()) {
+                let format = BarcodeFormat::from_rxing(*found.getBarcodeFormat());
+                let fits = match (format, found.getPoints()) {
+                    (Some(format), [first, last, ..]) => {
+                        ean_fit::bars_fit_digits(&line, format, found.getText(), first.x, last.x)
+                    }
+                    _ => true,
+                };
+                if fits && seen_on_line.insert(found.getText().to_owned()) {
                     record(hits, found, orientation, line_number, start / k, stop / k);
                 }
                 let end = (hi.ceil() as usize).min(length * upsample);
@@ -294,6 +302,19 @@ mod tests {
             last_line: lines.1,
             lines: lines.1 - lines.0 + 1,
         }
+    }
+
+    #[test]
+    fn a_blurred_code_128_that_rxing_reads_as_ean_8_gives_no_hit() {
+        use crate::decode::ean_fit::tests::{line, MISREAD_ROW};
+        let row = line(&MISREAD_ROW, 172);
+        let mut readers = Readers::new(LinearFormats { ean_upc: true, code128: true, itf: true });
+        // rxing alone accepts it: the misread this guards against.
+        let read = readers.read(ReaderKind::EanUpc, 0, &row).map(|r| r.getText().to_owned());
+        assert_eq!(read.as_deref(), Some("57422251"));
+        let mut hits = Vec::new();
+        read_line(&mut readers, row, 172 * 2 + 184, 1, 0, LineOrientation::Row, &mut hits);
+        assert!(hits.is_empty(), "{:?}", hits.iter().map(|h| &h.text).collect::<Vec<_>>());
     }
 
     #[test]

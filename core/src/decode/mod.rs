@@ -6,6 +6,8 @@
 //! detectors); this module decides how hard to look, finds *every* code rather than the first,
 //! and turns GS1 data into the element string [`crate::payload::parse_payload`] reads.
 
+mod binarizer;
+mod ean_fit;
 mod error;
 mod found;
 mod frame;

@@ -13,10 +13,10 @@
 //! 0.877 to 0.955 on seed 9090 and 0.893 → 0.935 on seed 4242 (zxing-cpp 0.884 / 0.893), no false
 //! positives, median time unchanged within noise.
 
+use super::binarizer::BlockBinarizer;
 use super::found::Found;
 use super::frame::{LumaFrame, OwnedLuma};
 use super::two_d;
-use rxing::common::HybridBinarizer;
 use rxing::BinaryBitmap;
 
 /// Box radius of the unsharp mask, in pixels of the 2× enlarged spot (≈ 1.5 frame pixels).
@@ -29,7 +29,7 @@ const AMOUNT_HALVES: i32 = 8;
 pub fn sharpened_symbols(enlarged: &LumaFrame<'_>, qr_codes: bool) -> Vec<Found> {
     let sharp = sharpened(enlarged);
     let Ok(view) = sharp.frame() else { return Vec::new() };
-    let mut image = BinaryBitmap::new(HybridBinarizer::new(view.source()));
+    let mut image = BinaryBitmap::new(BlockBinarizer::new(view.source()));
     let mut found = two_d::data_matrices(image.get_black_matrix(), true);
     if found.is_empty() && qr_codes {
         found = two_d::qr_codes(&mut image, true, true);

@@ -10,7 +10,6 @@
 
 use super::frame::LumaFrame;
 use rxing::common::{BitArray, LineOrientation};
-use std::collections::VecDeque;
 
 /// Window half-width (source pixels) for the local threshold: wide enough to hold a bar and a
 /// space of the widest element (4 modules of up to ~5 px), narrow enough to follow shading.
@@ -73,32 +72,66 @@ fn resample(grey: &[u8], k: usize) -> Vec<u8> {
     fine
 }
 
-/// Minimum and maximum over `[i - radius, i + radius]` for every `i`, in O(n) (monotonic queues).
+/// Minimum and maximum over `[i - radius, i + radius]` (clipped to the line) for every `i`.
+///
+/// Van Herk / Gil–Werman: the line, padded with `radius` neutral values at each end, is cut
+/// into blocks one window long; every window spans the tail of one block and the head of the
+/// next, so its extreme is that of a running suffix and a running prefix, ~6 comparisons per
+/// point. (Monotonic queues did the same in ~200 instructions per point: callgrind had this
+/// function at 18 % of all decode instructions.)
 fn sliding_min_max(values: &[u8], radius: usize) -> (Vec<u8>, Vec<u8>) {
     let n = values.len();
-    let (mut lows, mut highs) = (vec![0u8; n], vec![0u8; n]);
-    let (mut min_q, mut max_q): (VecDeque<usize>, VecDeque<usize>) = (VecDeque::new(), VecDeque::new());
-    let mut next = 0;
-    for i in 0..n {
-        while next < n && next <= i + radius {
-            while min_q.back().is_some_and(|&j| values[j] >= values[next]) {
-                min_q.pop_back();
-            }
-            min_q.push_back(next);
-            while max_q.back().is_some_and(|&j| values[j] <= values[next]) {
-                max_q.pop_back();
-            }
-            max_q.push_back(next);
-            next += 1;
+    let window = 2 * radius + 1;
+    // Padding is neutral: 255 for the minimum, 0 for the maximum.
+    let padded = |fill: u8| {
+        let mut line = vec![fill; n + 2 * radius];
+        line[radius..radius + n].copy_from_slice(values);
+        line
+    };
+    let (for_low, for_high) = (padded(u8::MAX), padded(u8::MIN));
+    let (mut head_low, mut head_high) = (for_low.clone(), for_high.clone());
+    let (mut tail_low, mut tail_high) = (for_low, for_high);
+    for start in (0..head_low.len()).step_by(window) {
+        let end = (start + window).min(head_low.len());
+        for j in start + 1..end {
+            head_low[j] = head_low[j].min(head_low[j - 1]);
+            head_high[j] = head_high[j].max(head_high[j - 1]);
         }
-        while min_q.front().is_some_and(|&j| j + radius < i) {
-            min_q.pop_front();
+        for j in (start..end - 1).rev() {
+            tail_low[j] = tail_low[j].min(tail_low[j + 1]);
+            tail_high[j] = tail_high[j].max(tail_high[j + 1]);
         }
-        while max_q.front().is_some_and(|&j| j + radius < i) {
-            max_q.pop_front();
-        }
-        lows[i] = min_q.front().map_or(values[i], |&j| values[j]);
-        highs[i] = max_q.front().map_or(values[i], |&j| values[j]);
     }
+    // Output i's window is padded [i, i + window - 1].
+    let lows = (0..n).map(|i| tail_low[i].min(head_low[i + window - 1])).collect();
+    let highs = (0..n).map(|i| tail_high[i].max(head_high[i + window - 1])).collect();
     (lows, highs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sliding_extremes_match_a_plain_scan() {
+        let mut state = 0x1234_5678_u32;
+        for n in [0usize, 1, 2, 5, 24, 25, 26, 97, 640] {
+            let values: Vec<u8> = (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    state as u8
+                })
+                .collect();
+            for radius in [0, 1, 3, 12, 30] {
+                let (lows, highs) = sliding_min_max(&values, radius);
+                for i in 0..n {
+                    let around = &values[i.saturating_sub(radius)..(i + radius + 1).min(n)];
+                    assert_eq!(lows[i], *around.iter().min().expect("non-empty"), "n {n} r {radius} i {i}");
+                    assert_eq!(highs[i], *around.iter().max().expect("non-empty"), "n {n} r {radius} i {i}");
+                }
+            }
+        }
+    }
 }

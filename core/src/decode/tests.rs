@@ -201,3 +201,17 @@ fn photos_that_are_not_jpeg_or_png_are_refused() {
     assert_eq!(decode_image(&[0x89, b'P', b'N', b'G', 0, 0]).expect_err("refused").key(), "decode_unreadable_image");
     assert_eq!(decode_image(&[]).expect_err("refused").key(), "decode_unreadable_image");
 }
+
+#[test]
+fn halving_a_padded_frame_averages_each_two_by_two_block() {
+    let (width, height, stride) = (7, 5, 9);
+    let luma: Vec<u8> = (0..stride * height).map(|i| (i * 37 % 251) as u8).collect();
+    let frame = LumaFrame::new(width, height, stride, &luma).expect("valid frame");
+    let half = frame.downscaled(2);
+    assert_eq!((half.width, half.height), (3, 2));
+    for (i, &p) in half.pixels.iter().enumerate() {
+        let (x, y) = (2 * (i % 3), 2 * (i / 3));
+        let at = |dx: usize, dy: usize| u32::from(luma[(y + dy) * stride as usize + x + dx]);
+        assert_eq!(u32::from(p), (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4, "pixel {i}");
+    }
+}
