@@ -9,7 +9,7 @@
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::{ManagerRecord, NewEnrollmentToken, Storage};
 use fieldtrace_core::clock::SystemClock;
-use fieldtrace_core::model::{AbnormalReason, Actor, EntityKind, PartyId, Role, Update};
+use fieldtrace_core::model::{AbnormalReason, Actor, EntityKind, LotId, PartyId, Role, Update};
 use fieldtrace_core::payload::TraceCode;
 use fieldtrace_core::sync::{new_secret, EnrollmentOffer, SyncClient, SyncConfig, SyncReport};
 use fieldtrace_core::{Session, Store};
@@ -180,9 +180,16 @@ fn work_offline(phones: &mut [DemoPhone]) -> fieldtrace_core::Result<()> {
             .set("grade", grade);
         manager.session.update(update)?;
     }
-    // Farmers harvest, one tap per fruit crate; a few are bruised.
+    // Farmers harvest, one tap per fruit crate, each phone set to the lot being picked (Li the
+    // kiwis, Zhang mangoes then apples); a few crates are bruised.
     for (farmer, range) in [(li, 0..12u64), (zhang, 12..24u64)] {
         for n in range {
+            let lot = match n {
+                0..12 => "K-2026-0815",
+                12..18 => "M-2026-0702",
+                _ => "A-2026-1003",
+            };
+            farmer.session.set_working_lot(Some(LotId::new(lot)));
             farmer.session.scan(&label(n))?;
             if n % 7 == 3 {
                 farmer.session.report_abnormal(AbnormalReason::Bruised, None, None)?;

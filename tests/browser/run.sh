@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser tests: starts `fieldtrace demo` (a real server with the demo co-op on loopback), then
-# drives its pages in Debian's headless Chromium with playwright-core. Screenshots are written to
+# drives its pages (consumer trace page, manager dashboard) in Debian's headless Chromium with playwright-core. Screenshots are written to
 # target/browser-artifacts/. Usage: tests/browser/run.sh (after `cargo build -p fieldtrace-sync`).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -33,3 +33,6 @@ trace_url="$(sed -n 's/^Consumer trace page[^:]*: \(http[^ ]*\)$/\1/p' "$scratch
 base="${trace_url%%/t/*}"
 code="${trace_url##*/t/}"
 node "$here/trace_page.mjs" "$base" "$code" "$artifacts"
+login="$(sed -n 's/^Dashboard: .*(sign in as \([^ ]*\) \/ \([^;]*\);.*$/\1 \2/p' "$scratch/demo.log" | head -1)"
+[ -n "$login" ] || { cat "$scratch/demo.log" >&2; echo "the demo printed no dashboard account" >&2; exit 1; }
+node "$here/dashboard.mjs" "$base" ${login% *} ${login#* } "$artifacts"

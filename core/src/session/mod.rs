@@ -8,8 +8,8 @@
 use crate::clock::WallClock;
 use crate::error::{Error, Result};
 use crate::model::{
-    AbnormalReason, Actor, BizStep, Disposition, Event, EventId, EventKind, Location, Lot, Party, PhotoRef, Recorder,
-    TraceUnit, Update,
+    AbnormalReason, Actor, BizStep, Disposition, Event, EventId, EventKind, Location, Lot, LotId, Party, PhotoRef,
+    Recorder, TraceUnit, Update,
 };
 use crate::payload::parse_payload;
 use crate::store::{HistoryEntry, Store};
@@ -36,6 +36,9 @@ pub const REPEAT_WINDOW_MS: i64 = 2_000;
 pub struct ScanResult {
     pub code: String,
     pub unit: Option<TraceUnit>,
+    /// The lot this code belongs to as far as this phone knows (`lot` holds its details when
+    /// the phone has them).
+    pub lot_id: Option<LotId>,
     pub lot: Option<Lot>,
     pub farm: Option<Party>,
     pub last_step: Option<BizStep>,
@@ -89,11 +92,20 @@ pub struct Session {
     current: Option<ScanResult>,
     /// Reports made in the last `REPEAT_WINDOW_MS`, for de-duplicating repeated taps and scans.
     recent: Vec<(Receipt, i64)>,
+    /// The lot being worked on (today's picking): reports on codes this phone has never seen
+    /// with a lot are filed under it, which is how a freshly labelled crate joins its lot.
+    working_lot: Option<LotId>,
 }
 
 impl Session {
     pub fn new(store: Arc<Store>, user: Actor, clock: Arc<dyn WallClock>) -> Self {
-        Self { store, clock, user, location: None, current: None, recent: Vec::new() }
+        Self { store, clock, user, location: None, current: None, recent: Vec::new(), working_lot: None }
+    }
+
+    /// Sets (or clears) the lot new codes are filed under when reported; codes already known
+    /// with a lot keep theirs.
+    pub fn set_working_lot(&mut self, lot: Option<LotId>) {
+        self.working_lot = lot;
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -160,6 +172,7 @@ impl Session {
             None => None,
         };
         let result = ScanResult {
+            lot_id: lot_id.clone(),
             contents: self.store.contents_deep(&code)?.len() as u64,
             container: self.store.container_of(&code)?,
             next_step: self.user.role.likely_next_step(summary.last_flow_step),
@@ -202,7 +215,7 @@ impl Session {
         let mut template = self.new_event(EventKind::Report, vec![scan.code.clone()], now);
         template.step = Some(scan.next_step);
         template.disposition = Some(disposition);
-        template.lot = scan.lot.as_ref().map(|l| l.id.clone());
+        template.lot = scan.lot_id.clone().or_else(|| self.working_lot.clone());
         template.note = note.filter(|n| !n.trim().is_empty());
         template.photos = photos;
         let code = scan.code.clone();

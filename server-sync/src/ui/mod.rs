@@ -168,6 +168,8 @@ struct LotsView {
     product: String,
     farm: String,
     csv_href: String,
+    /// The language switch keeps the filters.
+    lang_href: String,
 }
 
 struct LotRowView {
@@ -195,7 +197,9 @@ async fn lots_page<S: Storage>(
         .into_iter()
         .map(|row| LotRowView { stage: row.stage.map_or(t.not_started, |s| step_words.step(s)), row })
         .collect();
-    let csv_href = format!("/ui/lots.csv?product={}&farm={}", urlencode(&query.product), urlencode(&query.farm));
+    let filters = format!("product={}&farm={}", urlencode(&query.product), urlencode(&query.farm));
+    let csv_href = format!("/ui/lots.csv?{filters}");
+    let lang_href = format!("/ui?lang={}&{filters}", t.other_lang);
     let view = LotsView {
         t,
         manager: manager.display_name,
@@ -205,6 +209,7 @@ async fn lots_page<S: Storage>(
         product: query.product,
         farm: query.farm,
         csv_href,
+        lang_href,
     };
     Ok(page(StatusCode::OK, &view, lang_cookie))
 }
