@@ -7,6 +7,7 @@
 //! - [`store`]: the durable SQLite store with its outbox.
 //! - [`fold`]: the read model as a deterministic fold; equal event sets give equal digests.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
+//! - [`photo`]: photos for abnormal reports: compressed, content-addressed, uploaded after their events.
 
 pub mod clock;
 pub mod decode;
@@ -15,6 +16,7 @@ pub mod fold;
 pub mod label;
 pub mod model;
 pub mod payload;
+pub mod photo;
 pub mod session;
 pub mod store;
 pub mod sync;

@@ -10,7 +10,7 @@ mod vocabulary;
 pub use catalog::{Lot, Party, PartyKind, TraceUnit, UnitLevel};
 pub use event::{
     Actor, AggregationAction, Event, EventKind, FarmRecord, GeoPoint, Location, PhotoRef, Quantity, Recorder,
-    SensorKind, SensorValue, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN,
+    SensorKind, SensorValue, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN, MAX_PHOTOS_PER_EVENT,
 };
 pub use ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
 pub use update::{EntityKind, FieldValue, Update, MAX_VALUE_LEN};

@@ -6,7 +6,11 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Migration `n` (1-based) brings the schema from version `n - 1` to `n`. Append only: a shipped
 /// migration is never edited, because phones in the field have already run it.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql"), include_str!("migrations/002_registers.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_init.sql"),
+    include_str!("migrations/002_registers.sql"),
+    include_str!("migrations/003_photos.sql"),
+];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
