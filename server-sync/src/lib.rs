@@ -2,10 +2,12 @@
 //!
 //! - [`storage`]: the `Storage` trait and its embedded SQLite implementation.
 //! - [`api`]: the versioned HTTP API over any `Storage`.
+//! - [`photos`]: photo files on disk (content-addressed, resumable partial uploads, thumbnails).
 
 pub mod api;
 pub mod demo;
 mod error;
+pub mod photos;
 pub mod secrets;
 pub mod state;
 pub mod storage;

@@ -1,9 +1,10 @@
-//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull. Handlers are generic over the
+//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull, photos. Handlers are generic over the
 //! `Storage` trait; authentication is an extractor; errors are JSON with a stable key.
 
 mod auth;
 mod enroll;
 mod events;
+mod photos;
 pub mod rate_limit;
 
 use crate::storage::Storage;
@@ -11,6 +12,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rate_limit::RateLimiter;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Limits an operator may tune.
@@ -23,11 +25,28 @@ pub struct ServerConfig {
     pub rate_burst: f64,
     /// Most events returned by one pull.
     pub max_pull_page: usize,
+    /// Where photo files go; by default a folder beside the database (`<db>-photos`).
+    pub photo_dir: Option<PathBuf>,
+    /// Largest photo accepted, bytes (phones send at most 200 KB).
+    pub max_photo_bytes: u64,
+    /// Largest photo chunk per request, bytes (phones send 64 KiB).
+    pub max_photo_chunk_bytes: usize,
+    /// Longest edge of served thumbnails, pixels.
+    pub thumbnail_edge: u32,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 4 * 1024 * 1024, rate_per_second: 50.0, rate_burst: 200.0, max_pull_page: 5_000 }
+        Self {
+            max_body_bytes: 4 * 1024 * 1024,
+            rate_per_second: 50.0,
+            rate_burst: 200.0,
+            max_pull_page: 5_000,
+            photo_dir: None,
+            max_photo_bytes: 400 * 1024,
+            max_photo_chunk_bytes: 256 * 1024,
+            thumbnail_edge: 256,
+        }
     }
 }
 
@@ -35,16 +54,25 @@ pub struct AppState<S> {
     pub storage: Arc<S>,
     pub limiter: Arc<RateLimiter>,
     pub config: Arc<ServerConfig>,
+    /// Photo files; `None` when there is nowhere to keep them (an in-memory database).
+    pub photos: Option<Arc<crate::photos::PhotoFiles>>,
 }
 
 impl<S> Clone for AppState<S> {
     fn clone(&self) -> Self {
-        Self { storage: self.storage.clone(), limiter: self.limiter.clone(), config: self.config.clone() }
+        Self {
+            storage: self.storage.clone(),
+            limiter: self.limiter.clone(),
+            config: self.config.clone(),
+            photos: self.photos.clone(),
+        }
     }
 }
 
 pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
+    let photo_dir = config.photo_dir.clone().or_else(|| storage.default_photo_dir());
     let state = AppState {
+        photos: photo_dir.map(|dir| Arc::new(crate::photos::PhotoFiles::new(dir))),
         storage,
         limiter: Arc::new(RateLimiter::new(config.rate_per_second, config.rate_burst)),
         config: Arc::new(config.clone()),
@@ -53,6 +81,9 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/enroll", post(enroll::enroll::<S>))
         .route("/v1/events", post(events::push::<S>).get(events::pull::<S>))
+        .route("/v1/photos/{sha256}", get(photos::download::<S>).put(photos::put_chunk::<S>))
+        .route("/v1/photos/{sha256}/status", get(photos::status::<S>))
+        .route("/v1/photos/{sha256}/thumb", get(photos::thumbnail::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }
