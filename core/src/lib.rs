@@ -8,6 +8,7 @@
 //! - [`fold`]: the read model as a deterministic fold; equal event sets give equal digests.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
 //! - [`handover`]: two-party custody handover between offline phones, device-signed QR codes.
+//! - [`photo`]: photos for abnormal reports: compressed, content-addressed, uploaded after their events.
 
 pub mod clock;
 pub mod decode;
@@ -17,6 +18,7 @@ pub mod handover;
 pub mod label;
 pub mod model;
 pub mod payload;
+pub mod photo;
 pub mod session;
 pub mod store;
 pub mod sync;

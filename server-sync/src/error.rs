@@ -24,6 +24,9 @@ pub enum ApiError {
     DeviceConflict,
     #[error("too many requests from this device; retry after {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
+    /// A request refused with a specific status (photo limits, conflicts, not found).
+    #[error("{message}")]
+    Rejected { status: StatusCode, key: &'static str, message: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -31,7 +34,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn key(&self) -> &'static str {
         match self {
-            ApiError::BadRequest { key, .. } => key,
+            ApiError::BadRequest { key, .. } | ApiError::Rejected { key, .. } => key,
             ApiError::CredentialMissing => "credential_missing",
             ApiError::CredentialInvalid => "credential_invalid",
             ApiError::RoleForbidden(_) => "role_forbidden",
@@ -46,6 +49,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Rejected { status, .. } => *status,
             ApiError::CredentialMissing | ApiError::CredentialInvalid => StatusCode::UNAUTHORIZED,
             ApiError::DeviceRevoked | ApiError::RoleForbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TokenInvalid => StatusCode::FORBIDDEN,

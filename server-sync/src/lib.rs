@@ -2,6 +2,7 @@
 //!
 //! - [`storage`]: the `Storage` trait and its embedded SQLite implementation.
 //! - [`api`]: the versioned HTTP API over any `Storage`.
+//! - [`photos`]: photo files on disk (content-addressed, resumable partial uploads, thumbnails).
 
 pub mod api;
 pub mod custody;
@@ -10,6 +11,7 @@ pub mod epcis;
 mod error;
 pub mod handover;
 pub mod lineage;
+pub mod photos;
 pub mod secrets;
 pub mod state;
 pub mod storage;

@@ -176,6 +176,17 @@ pub struct Location {
 #[serde(transparent)]
 pub struct PhotoRef(pub String);
 
+impl PhotoRef {
+    /// Whether this is 64 lowercase hex digits: the only form a photo is named by (it becomes a
+    /// file name on phones and on the server).
+    pub fn is_well_formed(&self) -> bool {
+        self.0.len() == 64 && self.0.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }
+}
+
+/// Most photos one event may carry.
+pub const MAX_PHOTOS_PER_EVENT: usize = 8;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SensorKind {
@@ -278,6 +289,13 @@ impl Event {
         }
         if self.note.as_ref().is_some_and(|note| note.chars().count() > MAX_NOTE_LEN) {
             return Err(Error::invalid_event("note", format!("longer than {MAX_NOTE_LEN} characters")));
+        }
+        if self.photos.len() > MAX_PHOTOS_PER_EVENT {
+            return Err(Error::invalid_event("photos", format!("at most {MAX_PHOTOS_PER_EVENT} photos per event")));
+        }
+        if let Some(bad) = self.photos.iter().find(|p| !p.is_well_formed()) {
+            let shown: String = bad.0.chars().take(80).collect();
+            return Err(Error::invalid_event("photos", format!("{shown:?} is not a SHA-256 in lowercase hex")));
         }
         if i64::try_from(self.hlc.wall_ms).is_err() {
             return Err(Error::invalid_event("hlc", "wall time out of range"));

@@ -204,6 +204,32 @@ impl Session {
         self.report(Disposition::Abnormal(reason), note, photo.into_iter().collect())
     }
 
+    /// Compresses a camera photo (JPEG or PNG bytes) and keeps it on the phone, ready to attach to
+    /// an abnormal report. It uploads on its own after that report reaches the server.
+    pub fn save_photo(&self, encoded: &[u8]) -> Result<PhotoRef, crate::photo::PhotoError> {
+        self.store.save_photo(encoded, self.clock.now_ms())
+    }
+
+    /// 异常 with photos taken with [`Session::save_photo`]. Every photo must be on this phone, so a
+    /// report never names a photo that can never be uploaded.
+    pub fn report_abnormal_with_photos(
+        &mut self,
+        reason: AbnormalReason,
+        note: Option<String>,
+        photos: Vec<PhotoRef>,
+    ) -> Result<Receipt> {
+        for photo in &photos {
+            if !self.store.has_photo(photo)? {
+                let shown: String = photo.0.chars().take(80).collect();
+                return Err(Error::invalid_event(
+                    "photos",
+                    format!("photo {shown:?} is not on this phone: save it first"),
+                ));
+            }
+        }
+        self.report(Disposition::Abnormal(reason), note, photos)
+    }
+
     fn report(&mut self, disposition: Disposition, note: Option<String>, photos: Vec<PhotoRef>) -> Result<Receipt> {
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();

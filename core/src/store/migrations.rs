@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_registers.sql"),
     include_str!("migrations/003_containment.sql"),
     include_str!("migrations/004_trip_events.sql"),
+    include_str!("migrations/005_photos.sql"),
 ];
 
 /// The schema version this code writes.

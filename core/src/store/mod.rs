@@ -11,6 +11,7 @@ mod containment;
 mod events;
 mod migrations;
 mod outbox;
+mod photos;
 mod registers;
 mod settings;
 mod trips;
@@ -18,11 +19,13 @@ mod trips;
 pub use events::{CodeSummary, HistoryEntry, Origin, StoredEvent};
 pub use migrations::{apply_migrations, SCHEMA_VERSION};
 pub use outbox::{OutboxEntry, OutboxStatus};
+pub use photos::{PendingPhoto, PhotoQueueStatus};
 pub use registers::Register;
 
 use crate::clock::{HlcTimestamp, HybridClock};
 use crate::error::{Error, Result};
 use crate::model::{DeviceId, Event};
+use crate::photo::PhotoFolder;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -33,6 +36,8 @@ use std::time::Duration;
 pub struct Store {
     inner: Mutex<Inner>,
     device: DeviceId,
+    /// Where photos are kept: beside the database file; none for an in-memory store.
+    photos: Option<PhotoFolder>,
 }
 
 struct Inner {
@@ -50,16 +55,16 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, upgrading its schema.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        Self::init(conn)
+        let conn = Connection::open_with_flags(path.as_ref(), flags)?;
+        Self::init(conn, Some(PhotoFolder::beside(path.as_ref())))
     }
 
     /// A private in-memory database, for tests and previews.
     pub fn open_in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory()?)
+        Self::init(Connection::open_in_memory()?, None)
     }
 
-    fn init(mut conn: Connection) -> Result<Self> {
+    fn init(mut conn: Connection, photos: Option<PhotoFolder>) -> Result<Self> {
         conn.busy_timeout(Duration::from_secs(5))?;
         // `journal_mode` answers with the mode actually set (in-memory databases stay "memory").
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
@@ -77,7 +82,7 @@ impl Store {
         containment::settle(&tx)?;
         let clock = HybridClock::resume(settings::clock(&tx)?);
         tx.commit()?;
-        Ok(Self { inner: Mutex::new(Inner { conn, clock }), device })
+        Ok(Self { inner: Mutex::new(Inner { conn, clock }), device, photos })
     }
 
     /// This installation's identity, created on first open.
@@ -113,6 +118,7 @@ impl Store {
             .ok_or_else(|| Error::invalid_event("id", format!("event {} already exists", event.id)))?;
         outbox::enqueue(&tx, seq, physical_ms)?;
         containment::settle(&tx)?;
+        photos::link(&tx, seq, &event.photos)?;
         settings::set_clock(&tx, stamp)?;
         tx.commit()?;
         *clock = next_clock;

@@ -34,6 +34,11 @@ pub struct SyncConfig {
     /// An event the server refused (e.g. a role that may not record it) is tried again after
     /// this long — the manager may fix the role — and never dropped.
     pub refused_retry: Duration,
+    /// Bytes per photo upload request: small enough that a dropped connection loses little.
+    pub photo_chunk_bytes: usize,
+    /// Photo bytes one `sync_now` sends at most, so a sync on a weak link returns; the rest
+    /// resumes next time from where the server's copy ends.
+    pub photo_bytes_per_sync: u64,
 }
 
 impl Default for SyncConfig {
@@ -46,6 +51,8 @@ impl Default for SyncConfig {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
             refused_retry: Duration::from_secs(3_600),
+            photo_chunk_bytes: 64 * 1024,
+            photo_bytes_per_sync: 4 * 1024 * 1024,
         }
     }
 }
@@ -74,6 +81,10 @@ pub struct SyncStatus {
     pub last_success_ms: Option<i64>,
     /// Error key of the last sync, if it failed.
     pub last_error: Option<String>,
+    /// Photos of reports not yet on the server (they follow their reports).
+    pub photos_pending: u64,
+    /// Error key of the last photo upload round, if it failed (the sync itself may have succeeded).
+    pub photo_error: Option<String>,
 }
 
 /// What one `sync_now` did.
@@ -91,15 +102,23 @@ pub struct SyncReport {
     pub bytes_received: u64,
     /// Local events still waiting afterwards.
     pub pending: u64,
+    /// Photos the server confirmed complete in this sync (sent now or already held).
+    pub photos_uploaded: u64,
+    /// Photo bytes sent (chunk bodies, including a chunk whose answer was lost).
+    pub photo_bytes_sent: u64,
+    /// Photo upload attempts that failed; the photos stay queued with the reason.
+    pub photo_failures: u64,
+    /// Photos still waiting afterwards.
+    pub photos_pending: u64,
 }
 
 const LAST_SUCCESS: &str = "sync_last_success_ms";
 const LAST_ERROR: &str = "sync_last_error";
 
 pub struct SyncClient {
-    store: Arc<Store>,
-    http: reqwest::Client,
-    config: SyncConfig,
+    pub(super) store: Arc<Store>,
+    pub(super) http: reqwest::Client,
+    pub(super) config: SyncConfig,
     clock: Arc<dyn WallClock>,
     gate: Mutex<()>,
     status: watch::Sender<SyncStatus>,
@@ -117,6 +136,7 @@ impl SyncClient {
             pending: store.outbox_pending_count()?,
             last_success_ms: store.setting(LAST_SUCCESS)?.and_then(|v| v.parse().ok()),
             last_error: store.setting(LAST_ERROR)?,
+            photos_pending: store.photo_pending_count()?,
             ..SyncStatus::default()
         };
         Ok(Self { store, http, config, clock, gate: Mutex::new(()), status: watch::Sender::new(status) })
@@ -187,7 +207,8 @@ impl SyncClient {
         }
     }
 
-    /// Pushes every waiting event, then pulls everything new. Returns what it did; on an error
+    /// Pushes every waiting event, pulls everything new, then uploads photos whose reports the
+    /// server now has (up to `photo_bytes_per_sync`). Returns what it did; on an error
     /// what was confirmed so far stays confirmed, and the next call carries on from there.
     pub async fn sync_now(&self) -> Result<SyncReport, SyncError> {
         self.run(true).await
@@ -216,6 +237,15 @@ impl SyncClient {
             Ok::<(), SyncError>(())
         }
         .await;
+        // Photos last: events never wait for them. A failed photo round does not fail the sync
+        // (the events are through); its reason is on the photo's queue row and in the status.
+        let mut photo_error = None;
+        if pull && outcome.is_ok() {
+            if let Err(err) = self.upload_photos(&credentials, &mut report).await {
+                photo_error = Some(err.key());
+            }
+        }
+        report.photos_pending = self.store.photo_pending_count()?;
         report.pending = self.store.outbox_pending_count()?;
         let now = self.now_ms();
         match &outcome {
@@ -235,6 +265,10 @@ impl SyncClient {
         self.status.send_modify(|s| {
             s.phase = SyncPhase::Idle;
             s.pending = report.pending;
+            s.photos_pending = report.photos_pending;
+            if pull && outcome.is_ok() {
+                s.photo_error = photo_error;
+            }
         });
         outcome.map(|()| report)
     }
@@ -335,7 +369,7 @@ impl SyncClient {
         }
     }
 
-    fn backoff(&self, attempt: u32, err: &SyncError) -> Duration {
+    pub(super) fn backoff(&self, attempt: u32, err: &SyncError) -> Duration {
         let exponential = self.config.backoff_base.saturating_mul(1u32 << attempt.min(16)).min(self.config.backoff_max);
         let floor = match err {
             SyncError::RateLimited { retry_after_s } => {
@@ -347,11 +381,11 @@ impl SyncClient {
         exponential.mul_f64(0.5 + 0.5 * unit_random()).max(floor)
     }
 
-    fn set_phase(&self, phase: SyncPhase) {
+    pub(super) fn set_phase(&self, phase: SyncPhase) {
         self.status.send_if_modified(|s| std::mem::replace(&mut s.phase, phase) != phase);
     }
 
-    fn now_ms(&self) -> u64 {
+    pub(super) fn now_ms(&self) -> u64 {
         self.clock.now_ms()
     }
 }

@@ -9,6 +9,7 @@
 mod client;
 mod enroll;
 mod error;
+mod photo_upload;
 mod transport;
 pub mod wire;
 

@@ -83,11 +83,11 @@ pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, SyncErro
         .map_err(|e| SyncError::Network(e.to_string()))
 }
 
-fn endpoint(server: &Url, path: &str) -> Result<Url, SyncError> {
+pub(super) fn endpoint(server: &Url, path: &str) -> Result<Url, SyncError> {
     server.join(path).map_err(|e| SyncError::Protocol(format!("server address {server}: {e}")))
 }
 
-fn transport_error(err: reqwest::Error) -> SyncError {
+pub(super) fn transport_error(err: reqwest::Error) -> SyncError {
     if err.is_timeout() {
         SyncError::Timeout
     } else {
@@ -96,7 +96,7 @@ fn transport_error(err: reqwest::Error) -> SyncError {
 }
 
 /// Turns a non-success answer into the error it stands for.
-async fn refusal(response: Response) -> SyncError {
+pub(super) async fn refusal(response: Response) -> SyncError {
     let status = response.status();
     let retry_after_s =
         response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(1);

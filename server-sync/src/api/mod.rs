@@ -1,4 +1,5 @@
-//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull, device keys, custody. Handlers are generic over the
+//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull, device keys, custody, photos, EPCIS;
+//! the consumer trace page and the manager dashboard are mounted here too. Handlers are generic over the
 //! `Storage` trait; authentication is an extractor; errors are JSON with a stable key.
 
 mod auth;
@@ -7,6 +8,7 @@ mod device_key;
 mod enroll;
 mod events;
 mod export;
+mod photos;
 pub mod rate_limit;
 
 use crate::storage::Storage;
@@ -14,6 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rate_limit::RateLimiter;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -60,6 +63,14 @@ pub struct ServerConfig {
     /// `unpaired` (`--unpaired-after`).
     pub unpaired_after_ms: i64,
     pub clock: ServerClock,
+    /// Where photo files go; by default a folder beside the database (`<db>-photos`).
+    pub photo_dir: Option<PathBuf>,
+    /// Largest photo accepted, bytes (phones send at most 200 KB).
+    pub max_photo_bytes: u64,
+    /// Largest photo chunk per request, bytes (phones send 64 KiB).
+    pub max_photo_chunk_bytes: usize,
+    /// Longest edge of served thumbnails, pixels.
+    pub thumbnail_edge: u32,
 }
 
 /// Default for `unpaired_after_ms`: a working day's trip leg, with room for late syncs.
@@ -79,6 +90,10 @@ impl Default for ServerConfig {
             display_offset_s: 8 * 3600,
             unpaired_after_ms: DEFAULT_UNPAIRED_AFTER_MS,
             clock: ServerClock::default(),
+            photo_dir: None,
+            max_photo_bytes: 400 * 1024,
+            max_photo_chunk_bytes: 256 * 1024,
+            thumbnail_edge: 256,
         }
     }
 }
@@ -87,16 +102,25 @@ pub struct AppState<S> {
     pub storage: Arc<S>,
     pub limiter: Arc<RateLimiter>,
     pub config: Arc<ServerConfig>,
+    /// Photo files; `None` when there is nowhere to keep them (an in-memory database).
+    pub photos: Option<Arc<crate::photos::PhotoFiles>>,
 }
 
 impl<S> Clone for AppState<S> {
     fn clone(&self) -> Self {
-        Self { storage: self.storage.clone(), limiter: self.limiter.clone(), config: self.config.clone() }
+        Self {
+            storage: self.storage.clone(),
+            limiter: self.limiter.clone(),
+            config: self.config.clone(),
+            photos: self.photos.clone(),
+        }
     }
 }
 
 pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
+    let photo_dir = config.photo_dir.clone().or_else(|| storage.default_photo_dir());
     let state = AppState {
+        photos: photo_dir.map(|dir| Arc::new(crate::photos::PhotoFiles::new(dir))),
         storage,
         limiter: Arc::new(RateLimiter::new(config.rate_per_second, config.rate_burst)),
         config: Arc::new(config.clone()),
@@ -110,6 +134,9 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .merge(crate::ui::router::<S>())
         .route("/v1/device-key", post(device_key::register::<S>))
         .route("/v1/custody", get(custody::list::<S>))
+        .route("/v1/photos/{sha256}", get(photos::download::<S>).put(photos::put_chunk::<S>))
+        .route("/v1/photos/{sha256}/status", get(photos::status::<S>))
+        .route("/v1/photos/{sha256}/thumb", get(photos::thumbnail::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

@@ -6,6 +6,7 @@ pub mod sqlite;
 
 use fieldtrace_core::model::{DeviceId, Event, EventId, PartyId, Role};
 use std::future::Future;
+use std::path::PathBuf;
 
 /// A co-op: the tenant every other row belongs to.
 pub type CoopId = String;
@@ -87,6 +88,26 @@ pub struct AuditEntry {
     pub manager: String,
     pub action: String,
     pub detail: String,
+}
+
+/// A photo's upload record within one co-op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRecord {
+    pub sha256: String,
+    pub size: u64,
+    /// Bytes received so far (the whole size once complete).
+    pub received: u64,
+    /// The device that started the upload.
+    pub uploader: DeviceId,
+    pub started_at_ms: i64,
+    /// Set once the whole photo arrived and its SHA-256 matched.
+    pub completed_at_ms: Option<i64>,
+}
+
+impl PhotoRecord {
+    pub fn complete(&self) -> bool {
+        self.completed_at_ms.is_some()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -215,4 +236,32 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Ids of every event of `coop`, for tests and audits.
     fn event_ids(&self, coop: &str) -> impl Future<Output = StorageResult<Vec<EventId>>> + Send;
+
+    /// Where photo files go when the operator names no folder: beside the database, if it is a file.
+    fn default_photo_dir(&self) -> Option<PathBuf> {
+        None
+    }
+
+    /// The upload record of photo `sha256` in `coop`, if any upload began.
+    fn photo(&self, coop: &str, sha256: &str) -> impl Future<Output = StorageResult<Option<PhotoRecord>>> + Send;
+
+    /// Whether an event of `coop` names photo `sha256` (only such photos are accepted).
+    fn photo_referenced(&self, coop: &str, sha256: &str) -> impl Future<Output = StorageResult<bool>> + Send;
+
+    /// Starts or advances an upload: `received` of `size` bytes are held.
+    fn photo_progress(
+        &self,
+        coop: &str,
+        sha256: &str,
+        size: u64,
+        received: u64,
+        device: DeviceId,
+        now_ms: i64,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// The whole photo arrived and matched its hash.
+    fn photo_complete(&self, coop: &str, sha256: &str, now_ms: i64) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// The partial upload was discarded; the next upload starts from 0.
+    fn photo_reset(&self, coop: &str, sha256: &str) -> impl Future<Output = StorageResult<()>> + Send;
 }

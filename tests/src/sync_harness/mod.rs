@@ -7,6 +7,6 @@ mod proxy;
 mod server;
 
 pub use phone::push_all;
-pub use phone::Phone;
+pub use phone::{test_sync_config, Phone};
 pub use proxy::{Fault, FaultProxy};
 pub use server::{enrollment_qr, ServerProcess, TestServer};

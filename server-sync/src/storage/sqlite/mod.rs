@@ -1,14 +1,16 @@
 //! The embedded SQLite storage: one file, WAL, every call one durable transaction. Work runs on
 //! the blocking pool so a slow disk never stalls the async request handlers.
 
+mod photos;
+
 use super::{
-    AuditEntry, DeviceRecord, EventPage, ManagerRecord, NewEnrollmentToken, PushOutcome, ScanHistory, Storage,
-    StorageError, StorageResult, StoredEventRow,
+    AuditEntry, DeviceRecord, EventPage, ManagerRecord, NewEnrollmentToken, PhotoRecord, PushOutcome, ScanHistory,
+    Storage, StorageError, StorageResult, StoredEventRow,
 };
 use fieldtrace_core::model::{DeviceId, Event, EventId, PartyId, Role};
 use fieldtrace_core::sync::wire;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 mod managers;
@@ -18,30 +20,34 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_trace_lookup.sql"),
     include_str!("migrations/003_managers.sql"),
     include_str!("migrations/004_device_keys.sql"),
+    include_str!("migrations/005_photos.sql"),
 ];
 
 #[derive(Clone)]
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
+    /// The database file, if any: photos go in a folder beside it.
+    path: Option<PathBuf>,
 }
 
 impl SqliteStorage {
     pub fn open(path: impl AsRef<Path>) -> StorageResult<Self> {
-        Self::init(Connection::open(path)?)
+        let path = path.as_ref();
+        Self::init(Connection::open(path)?, Some(path.to_owned()))
     }
 
     pub fn open_in_memory() -> StorageResult<Self> {
-        Self::init(Connection::open_in_memory()?)
+        Self::init(Connection::open_in_memory()?, None)
     }
 
-    fn init(mut conn: Connection) -> StorageResult<Self> {
+    fn init(mut conn: Connection, path: Option<PathBuf>) -> StorageResult<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
         fieldtrace_core::store::apply_migrations(&mut conn, MIGRATIONS)
             .map_err(|err| StorageError::Backend(format!("migrating the server database: {err}")))?;
         backfill_event_codes(&mut conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), path })
     }
 
     /// Runs `work` with the connection on the blocking thread pool.
@@ -278,6 +284,7 @@ impl Storage for SqliteStorage {
                         for code in indexed_codes(event) {
                             index.execute(params![code, coop, seq + 1])?;
                         }
+                        photos::link_event(&tx, &coop, event)?;
                         seq += 1;
                         outcomes.push(PushOutcome::Accepted(seq));
                     } else {
@@ -472,5 +479,45 @@ impl Storage for SqliteStorage {
             .collect()
         })
         .await
+    }
+
+    fn default_photo_dir(&self) -> Option<PathBuf> {
+        let path = self.path.as_ref()?;
+        let mut name = path.file_name()?.to_os_string();
+        name.push("-photos");
+        Some(path.with_file_name(name))
+    }
+
+    async fn photo(&self, coop: &str, sha256: &str) -> StorageResult<Option<PhotoRecord>> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| photos::record(conn, &coop, &sha256)).await
+    }
+
+    async fn photo_referenced(&self, coop: &str, sha256: &str) -> StorageResult<bool> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| photos::referenced(conn, &coop, &sha256)).await
+    }
+
+    async fn photo_progress(
+        &self,
+        coop: &str,
+        sha256: &str,
+        size: u64,
+        received: u64,
+        device: DeviceId,
+        now_ms: i64,
+    ) -> StorageResult<()> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| photos::progress(conn, &coop, &sha256, size, received, device, now_ms)).await
+    }
+
+    async fn photo_complete(&self, coop: &str, sha256: &str, now_ms: i64) -> StorageResult<()> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| photos::complete(conn, &coop, &sha256, now_ms)).await
+    }
+
+    async fn photo_reset(&self, coop: &str, sha256: &str) -> StorageResult<()> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| photos::reset(conn, &coop, &sha256)).await
     }
 }
