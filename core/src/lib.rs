@@ -7,14 +7,20 @@
 //! - [`store`]: the durable SQLite store with its outbox.
 //! - [`fold`]: the read model as a deterministic fold; equal event sets give equal digests.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
+//! - [`farm`]: farming activities and the pre-harvest-interval flag.
+//! - [`import`]: spreadsheet rows (CSV/XLSX cells) → farm-record and lot events.
+//! - [`pieces`]: an assistant's piece count per day, for pay.
 
 pub mod clock;
 pub mod decode;
 mod error;
+pub mod farm;
 pub mod fold;
+pub mod import;
 pub mod label;
 pub mod model;
 pub mod payload;
+pub mod pieces;
 pub mod session;
 pub mod store;
 pub mod sync;
