@@ -14,7 +14,7 @@
 use crate::clock::HlcTimestamp;
 use crate::model::{Event, EventId, PartyId};
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A calendar month, e.g. `2026-11`.
@@ -67,7 +67,7 @@ impl std::fmt::Display for Month {
 }
 
 /// One party's pieces in one month, per day (days without pieces are left out).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PieceCounts {
     pub party: String,
     /// `YYYY-MM`.
@@ -76,7 +76,7 @@ pub struct PieceCounts {
     pub total: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayPieces {
     /// `YYYY-MM-DD`.
     pub date: String,

@@ -2,10 +2,12 @@
 //!
 //! - [`storage`]: the `Storage` trait and its embedded SQLite implementation.
 //! - [`api`]: the versioned HTTP API over any `Storage`.
+//! - [`import`]: `fieldtrace import`, assistants' spreadsheets of farming records and lots.
 
 pub mod api;
 pub mod demo;
 mod error;
+pub mod import;
 pub mod secrets;
 pub mod state;
 pub mod storage;

@@ -10,18 +10,21 @@
 use super::Activity;
 use crate::model::{BizStep, Event, EventId, EventKind, FarmRecord, LotId, PartyId};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A spraying whose pre-harvest interval was not over at a harvest of the same lot or plot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhiFlag {
     pub spraying: EventId,
     /// The earliest harvest inside the interval (ties: causal order).
     pub harvest: EventId,
     pub farmer: PartyId,
+    /// The spraying's lot, if it named one.
     pub lot: Option<LotId>,
     pub plot: Option<String>,
+    /// The lot of the harvest named.
+    pub harvest_lot: Option<LotId>,
     pub pesticide: Option<String>,
     /// `YYYY-MM-DD`.
     pub sprayed_on: String,
@@ -86,6 +89,7 @@ pub fn phi_flags<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<PhiFlag
             farmer: event.actor.party.clone(),
             lot: event.lot.clone(),
             plot: record.plot.clone(),
+            harvest_lot: first.event.lot.clone(),
             pesticide: record.input.clone(),
             sprayed_on: sprayed_on.to_string(),
             harvested_on: first.on.to_string(),

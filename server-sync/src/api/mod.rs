@@ -1,6 +1,7 @@
-//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull. Handlers are generic over the
+//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull, piece counts, PHI flags. Handlers are generic over the
 //! `Storage` trait; authentication is an extractor; errors are JSON with a stable key.
 
+mod assist;
 mod auth;
 mod enroll;
 mod events;
@@ -53,6 +54,8 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/enroll", post(enroll::enroll::<S>))
         .route("/v1/events", post(events::push::<S>).get(events::pull::<S>))
+        .route("/v1/piece-counts", get(assist::piece_counts_of::<S>))
+        .route("/v1/phi-flags", get(assist::phi_flags_of::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }
