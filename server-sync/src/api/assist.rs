@@ -61,6 +61,9 @@ pub async fn phi_flags_of<S: Storage>(
 ) -> Result<Json<PhiFlags>, ApiError> {
     let events = coop_events(state.storage.as_ref(), &device.coop).await?;
     let lot = query.lot.map(LotId);
-    let flags = phi_flags(&events).into_iter().filter(|flag| lot.is_none() || flag.lot == lot || flag.harvest_lot == lot).collect();
+    let flags = phi_flags(&events)
+        .into_iter()
+        .filter(|flag| lot.is_none() || flag.lot == lot || flag.harvest_lot == lot)
+        .collect();
     Ok(Json(PhiFlags { flags }))
 }

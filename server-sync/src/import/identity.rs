@@ -24,10 +24,7 @@ pub fn offer(server: Option<&str>, token: &str) -> Result<EnrollmentOffer, Impor
         let offer = EnrollmentOffer::parse(token).map_err(|e| ImportError::Enroll(e.to_string()))?;
         match server {
             Some(server) if !same_server(offer.server.as_str(), server) => {
-                return Err(ImportError::Enroll(format!(
-                    "the token is for server {}, not {server}",
-                    offer.server
-                )));
+                return Err(ImportError::Enroll(format!("the token is for server {}, not {server}", offer.server)));
             }
             _ => offer,
         }

@@ -59,8 +59,9 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(table),
             Ok(true) => {
-                let line = record.position().map_or(table.rows.len() + 1, |p| p.line() as usize);
-                let cells = record.iter().map(|v| if v.trim().is_empty() { Cell::Empty } else { Cell::Text(v.to_owned()) });
+                let line = record.position().map_or(table.rows.len() + 1, |p| line_of(&text, p));
+                let cells =
+                    record.iter().map(|v| if v.trim().is_empty() { Cell::Empty } else { Cell::Text(v.to_owned()) });
                 table.rows.push((line, cells.collect()));
             }
             Err(err) => {
@@ -69,6 +70,14 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
             }
         }
     }
+}
+
+/// The line a record starts on. The reader reports the position before the empty lines it
+/// skipped ahead of the record; the assistant needs the line the record is on.
+fn line_of(text: &str, position: &csv::Position) -> usize {
+    let rest = text.as_bytes().get(position.byte() as usize..).unwrap_or_default();
+    let skipped = rest.iter().take_while(|b| matches!(b, b'\n' | b'\r')).filter(|b| **b == b'\n').count();
+    position.line() as usize + skipped
 }
 
 pub fn xlsx_table(bytes: Vec<u8>) -> Result<Table, String> {
