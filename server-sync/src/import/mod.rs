@@ -106,7 +106,11 @@ pub struct ImportReport {
     /// Still waiting in the state file afterwards.
     pub pending: u64,
     pub phi_flags: Vec<PhiFlag>,
+    /// Time spent reading and checking, saving in the state file, checking PHI, sending.
     pub parse_ms: u64,
+    pub record_ms: u64,
+    pub phi_ms: u64,
+    pub push_ms: u64,
     pub total_ms: u64,
 }
 
@@ -174,11 +178,17 @@ pub async fn run(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     }
 
     let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
+    let stage = Instant::now();
     let recorded = record(options, &store, events).map_err(state_err)?;
     report.recorded = recorded.added;
     report.already_recorded = recorded.known;
+    report.record_ms = stage.elapsed().as_millis() as u64;
+    let stage = Instant::now();
     report.phi_flags = flags_touching(&store, &[], &ids).map_err(state_err)?;
+    report.phi_ms = stage.elapsed().as_millis() as u64;
+    let stage = Instant::now();
     push(options, store, &mut report).await?;
+    report.push_ms = stage.elapsed().as_millis() as u64;
     report.total_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }

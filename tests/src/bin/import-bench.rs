@@ -6,6 +6,7 @@
 //! - `end_to_end_rows_per_s`, `end_to_end_ms`: the whole `import::run` — enroll, read, check,
 //!   save in the state file, PHI check, push in batches of 1,000 to a real server on loopback
 //!   (durable there) — with the server then holding every event;
+//!   (`end_to_end_{parse,record,phi,push}_ms` split it into stages);
 //! - `reimport_ms`: the same file again (nothing new anywhere).
 
 use chrono::{FixedOffset, NaiveDate};
@@ -135,6 +136,9 @@ async fn run(rows: usize, json_only: bool) -> Result<Value, String> {
         "end_to_end_ms": end_to_end_ms,
         "end_to_end_rows_per_s": end_to_end_rows_per_s,
         "end_to_end_parse_ms": report.parse_ms,
+        "end_to_end_record_ms": report.record_ms,
+        "end_to_end_phi_ms": report.phi_ms,
+        "end_to_end_push_ms": report.push_ms,
         "phi_flags": report.phi_flags.len(),
         "reimport_ms": reimport_ms,
     }))
