@@ -9,16 +9,22 @@
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
 //! - [`handover`]: two-party custody handover between offline phones, device-signed QR codes.
 //! - [`photo`]: photos for abnormal reports: compressed, content-addressed, uploaded after their events.
+//! - [`farm`]: farming activities and the pre-harvest-interval flag.
+//! - [`import`]: spreadsheet rows (CSV/XLSX cells) → farm-record and lot events.
+//! - [`pieces`]: an assistant's piece count per day, for pay.
 
 pub mod clock;
 pub mod decode;
 mod error;
+pub mod farm;
 pub mod fold;
 pub mod handover;
+pub mod import;
 pub mod label;
 pub mod model;
 pub mod payload;
 pub mod photo;
+pub mod pieces;
 pub mod session;
 pub mod store;
 pub mod sync;

@@ -20,6 +20,8 @@ pub enum ApiError {
     DeviceRevoked,
     #[error("the enrollment token is unknown, expired or already used")]
     TokenInvalid,
+    #[error("{message}")]
+    Forbidden { key: &'static str, message: String },
     #[error("this device id is already enrolled with another credential")]
     DeviceConflict,
     #[error("too many requests from this device; retry after {retry_after_s} s")]
@@ -40,6 +42,7 @@ impl ApiError {
             ApiError::RoleForbidden(_) => "role_forbidden",
             ApiError::DeviceRevoked => "device_revoked",
             ApiError::TokenInvalid => "enrollment_token_invalid",
+            ApiError::Forbidden { key, .. } => key,
             ApiError::DeviceConflict => "device_conflict",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Internal(_) => "internal",
@@ -52,7 +55,7 @@ impl ApiError {
             ApiError::Rejected { status, .. } => *status,
             ApiError::CredentialMissing | ApiError::CredentialInvalid => StatusCode::UNAUTHORIZED,
             ApiError::DeviceRevoked | ApiError::RoleForbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::TokenInvalid => StatusCode::FORBIDDEN,
+            ApiError::TokenInvalid | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::DeviceConflict => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -3,6 +3,7 @@
 //! - [`storage`]: the `Storage` trait and its embedded SQLite implementation.
 //! - [`api`]: the versioned HTTP API over any `Storage`.
 //! - [`photos`]: photo files on disk (content-addressed, resumable partial uploads, thumbnails).
+//! - [`import`]: `fieldtrace import`, assistants' spreadsheets of farming records and lots.
 
 pub mod api;
 pub mod custody;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod epcis;
 mod error;
 pub mod handover;
+pub mod import;
 pub mod lineage;
 pub mod photos;
 pub mod secrets;

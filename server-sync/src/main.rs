@@ -1,12 +1,14 @@
 //! `fieldtrace`: the operator's tool. `serve` runs the sync server, `demo` a whole co-op on this machine,
 //! `decode` reads barcodes in image files; `coop` and `token` prepare a
-//! co-op and the one-time enrollment tokens its phones scan.
+//! co-op and the one-time enrollment tokens its phones scan; `import` uploads an assistant's
+//! spreadsheet of farming records and lots.
 
 mod decode_cli;
 
 use clap::{Parser, Subcommand};
 use fieldtrace_core::model::Role;
 use fieldtrace_sync::demo;
+use fieldtrace_sync::import::{self, ImportOptions};
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
 use fieldtrace_sync::storage::Storage;
 use fieldtrace_sync::ServerConfig;
@@ -97,6 +99,35 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: ExportCommand,
+    },
+    /// Import farming records and lots from a CSV or XLSX file (columns: docs/import.md). Exit
+    /// code 0: every row imported; 2: some rows had problems (listed); 1: nothing could be done.
+    Import {
+        file: PathBuf,
+        /// The sync server; not needed when --token is the enrollment QR text or the state file
+        /// is already enrolled.
+        #[arg(long)]
+        server: Option<String>,
+        /// One-time enrollment token, or the QR text `fieldtrace token` prints. Only the first
+        /// import with a state file needs it: the device credential is kept there.
+        #[arg(long)]
+        token: Option<String>,
+        /// The importer's device state (credential, clock, records not yet sent) [default:
+        /// ~/.fieldtrace/import-state.db].
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Check every row and report, without saving or sending anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import nothing if any row has a problem.
+        #[arg(long)]
+        all_or_nothing: bool,
+        /// UTC offset of the dates in the file.
+        #[arg(long, default_value = "+08:00", allow_hyphen_values = true)]
+        utc_offset: String,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
     Decode {
@@ -195,7 +226,7 @@ fn parse_duration_ms(text: &str) -> Result<i64, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     match run(Cli::parse().command).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("fieldtrace: {message}");
             ExitCode::FAILURE
@@ -203,8 +234,32 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> Result<(), String> {
+async fn run(command: Command) -> Result<ExitCode, String> {
     match command {
+        Command::Import { file, server, token, state, dry_run, all_or_nothing, utc_offset, json } => {
+            let mut options = ImportOptions::new(file, state.unwrap_or_else(import::default_state_path));
+            options.server = server;
+            options.token = token;
+            options.dry_run = dry_run;
+            options.all_or_nothing = all_or_nothing;
+            options.utc_offset =
+                utc_offset.parse().map_err(|_| format!("--utc-offset {utc_offset:?} is not like +08:00"))?;
+            options.progress = !json;
+            let report = import::run(&options).await.map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            } else {
+                print!("{}", import::describe(&report));
+            }
+            Ok(if report.clean() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        other => run_other(other).await.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+async fn run_other(command: Command) -> Result<(), String> {
+    match command {
+        Command::Import { .. } => Err("handled by run".into()),
         Command::Decode { json, files } => {
             decode_cli::run(&files, json);
             Ok(())

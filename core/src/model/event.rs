@@ -358,6 +358,13 @@ impl crate::model::Role {
         matches!(self, Driver | Manager | Assistant)
     }
 
+    /// Whether a person in this role may record an event whose actor is another party: village
+    /// assistants record for their neighbours and managers for anyone; farmers and drivers
+    /// record only their own acts. The server enforces this on push.
+    pub fn may_record_for_others(self) -> bool {
+        matches!(self, crate::model::Role::Assistant | crate::model::Role::Manager)
+    }
+
     /// Whether a person in this role may record events of `kind`. The server enforces this on
     /// push; transformations (re-sorting lots into new ones) are a manager's decision.
     pub fn may_record(self, kind: &EventKind) -> bool {

@@ -308,6 +308,11 @@ impl Session {
         self.store.outbox_pending_count()
     }
 
+    /// This user's pieces per day in `month` (what an assistant is paid for; see [`crate::pieces`]).
+    pub fn piece_counts(&self, month: crate::pieces::Month) -> Result<crate::pieces::PieceCounts> {
+        self.store.piece_counts(&self.user.party, month)
+    }
+
     /// Distinct codes this user recorded today (device's local day), undone reports excluded.
     pub fn today_count(&self) -> Result<u64> {
         let now = self.clock.now();

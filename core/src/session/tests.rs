@@ -244,3 +244,19 @@ fn a_wrong_check_digit_is_refused_before_anything_is_recorded() {
     assert!(session.report_normal().is_err());
     assert_eq!(session.store().event_count().expect("count"), 0);
 }
+
+#[test]
+fn an_assistants_piece_count_leaves_out_undone_reports() {
+    let (mut session, clock) = session_with(Role::Assistant);
+    let mut receipts = Vec::new();
+    for code in ["KIWI-1", "KIWI-2", "KIWI-3"] {
+        clock.advance_ms(3_000);
+        session.scan(code).expect("scan");
+        receipts.push(session.report_normal().expect("report"));
+    }
+    session.undo(receipts[1].event_id).expect("undo");
+    let month = crate::pieces::Month::parse("2026-11").expect("month");
+    let counts = session.piece_counts(month).expect("counts");
+    assert_eq!(counts.total, 2, "three reports, one undone, the correction is no piece");
+    assert_eq!(counts.days[0].date, "2026-11-23");
+}

@@ -6,6 +6,7 @@
 //! mode fsyncs the log on every commit; `fullfsync` does the same on iOS). Every user action is one
 //! `BEGIN IMMEDIATE … COMMIT` that writes the event, its code index, its outbox row and the clock.
 
+mod batch;
 mod catalog;
 mod containment;
 mod events;
@@ -16,6 +17,7 @@ mod registers;
 mod settings;
 mod trips;
 
+pub use batch::BatchRecorded;
 pub use events::{CodeSummary, HistoryEntry, Origin, StoredEvent};
 pub use migrations::{apply_migrations, SCHEMA_VERSION};
 pub use outbox::{OutboxEntry, OutboxStatus};

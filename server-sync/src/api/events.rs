@@ -47,6 +47,11 @@ pub async fn push<S: Storage>(
     for (index, (event, signature)) in events.into_iter().zip(signatures).enumerate() {
         let refusal = if event.recorder.device != device.id {
             Some("recorder_mismatch")
+        } else if event.recorder.party != device.party {
+            // Piece counts pay the recorder: a device records only as its enrolled party.
+            Some("recorder_party_mismatch")
+        } else if event.actor.party != device.party && !device.role.may_record_for_others() {
+            Some("actor_not_self")
         } else if !device.role.may_record(&event.kind) {
             Some("role_forbidden_kind")
         } else {

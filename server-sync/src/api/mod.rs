@@ -1,7 +1,9 @@
-//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull, device keys, custody, photos, EPCIS;
-//! the consumer trace page and the manager dashboard are mounted here too. Handlers are generic over the
-//! `Storage` trait; authentication is an extractor; errors are JSON with a stable key.
+//! The versioned HTTP API (`/v1/...`): health, enroll, push, pull, device keys, custody, photos, EPCIS,
+//! piece counts, PHI flags; the consumer trace page and the manager dashboard are mounted here too.
+//! Handlers are generic over the `Storage` trait; authentication is an extractor; errors are JSON
+//! with a stable key.
 
+mod assist;
 mod auth;
 mod custody;
 mod device_key;
@@ -137,6 +139,8 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/photos/{sha256}", get(photos::download::<S>).put(photos::put_chunk::<S>))
         .route("/v1/photos/{sha256}/status", get(photos::status::<S>))
         .route("/v1/photos/{sha256}/thumb", get(photos::thumbnail::<S>))
+        .route("/v1/piece-counts", get(assist::piece_counts_of::<S>))
+        .route("/v1/phi-flags", get(assist::phi_flags_of::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }
