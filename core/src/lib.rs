@@ -6,6 +6,7 @@
 //! - [`clock`]: the hybrid logical clock that orders events across devices with wrong clocks.
 //! - [`store`]: the durable SQLite store with its outbox.
 //! - [`fold`]: the read model as a deterministic fold; equal event sets give equal digests.
+//! - [`sensors`]: box loggers' readings and temperature excursions.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
 
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod fold;
 pub mod label;
 pub mod model;
 pub mod payload;
+pub mod sensors;
 pub mod session;
 pub mod store;
 pub mod sync;

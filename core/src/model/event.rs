@@ -33,6 +33,9 @@ pub enum EventKind {
     Correction { voids: EventId },
     /// Sets fields of a lot, party or trip: last-writer-wins registers (see `model::update`).
     Update(Update),
+    /// A logger's readings stayed outside the lot's limits for longer than allowed (appended last:
+    /// earlier kinds keep their wire codes). Recorded on the box code, so it is in the custody chain.
+    Excursion(Excursion),
 }
 
 impl EventKind {
@@ -48,6 +51,7 @@ impl EventKind {
             EventKind::SensorReading => "sensor_reading",
             EventKind::Correction { .. } => "correction",
             EventKind::Update(_) => "update",
+            EventKind::Excursion(_) => "excursion",
         }
     }
 
@@ -85,6 +89,32 @@ pub struct FarmRecord {
 pub struct Quantity {
     pub value: f64,
     pub unit: String,
+}
+
+/// Which side of its limits a reading was on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// Below the minimum (e.g. chilling injury under 0 °C).
+    Below,
+    /// Above the maximum (e.g. a kiwi box above 5 °C).
+    Above,
+}
+
+/// A run of readings outside a lot's limits (see `sensors::detect_excursions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Excursion {
+    /// The logger that measured it.
+    pub logger: String,
+    pub sensor: SensorKind,
+    pub bound: Bound,
+    /// The limit that was broken, in the sensor's unit (°C or % RH).
+    pub threshold: f64,
+    /// First and last reading outside the limit.
+    pub start: DateTime<FixedOffset>,
+    pub end: DateTime<FixedOffset>,
+    /// The reading furthest beyond the limit.
+    pub peak: f64,
 }
 
 /// Who did it: the party and the role they acted in.
@@ -207,6 +237,11 @@ impl Event {
                     return Err(Error::invalid_event(field, reason));
                 }
             }
+            EventKind::Excursion(excursion) => {
+                if let Some((field, reason)) = excursion.problem() {
+                    return Err(Error::invalid_event(field, reason));
+                }
+            }
             _ => {}
         }
         if self.note.as_ref().is_some_and(|note| note.chars().count() > MAX_NOTE_LEN) {
@@ -235,6 +270,25 @@ impl Event {
     }
 }
 
+/// Longest logger id accepted (characters).
+pub const MAX_LOGGER_ID_LEN: usize = 256;
+
+impl Excursion {
+    /// Why this excursion may not be stored, if it may not: `(field path, reason)`.
+    fn problem(&self) -> Option<(&'static str, String)> {
+        if self.logger.trim().is_empty() || self.logger.chars().count() > MAX_LOGGER_ID_LEN {
+            return Some(("kind.logger", format!("the logger id is empty or longer than {MAX_LOGGER_ID_LEN}")));
+        }
+        if !self.threshold.is_finite() || !self.peak.is_finite() {
+            return Some(("kind.threshold", "threshold and peak must be finite numbers".to_owned()));
+        }
+        if self.end < self.start {
+            return Some(("kind.end", "an excursion cannot end before it starts".to_owned()));
+        }
+        None
+    }
+}
+
 impl crate::model::Role {
     /// Whether a person in this role may record events of `kind`. The server enforces this on
     /// push; transformations (re-sorting lots into new ones) are a manager's decision.
@@ -242,9 +296,12 @@ impl crate::model::Role {
         use crate::model::EntityKind;
         use crate::model::Role::*;
         match kind {
-            EventKind::Observation | EventKind::Report | EventKind::Correction { .. } | EventKind::SensorReading => {
-                true
-            }
+            // Whoever reads a logger (packer, driver, receiver) may record what it measured.
+            EventKind::Observation
+            | EventKind::Report
+            | EventKind::Correction { .. }
+            | EventKind::SensorReading
+            | EventKind::Excursion(_) => true,
             EventKind::Aggregation { .. } => matches!(self, Farmer | Assistant | Manager),
             EventKind::FarmRecord(_) => matches!(self, Farmer | Assistant | Manager),
             EventKind::Handover { .. } => matches!(self, Driver | Manager | Assistant),
@@ -252,6 +309,8 @@ impl crate::model::Role {
             EventKind::Update(update) => match update.entity {
                 EntityKind::Lot | EntityKind::Party => matches!(self, Assistant | Manager),
                 EntityKind::Trip => matches!(self, Driver | Manager),
+                // Loggers go into boxes wherever boxes are packed or re-packed.
+                EntityKind::Logger => true,
             },
         }
     }

@@ -9,8 +9,8 @@ mod vocabulary;
 
 pub use catalog::{Lot, Party, PartyKind, TraceUnit, UnitLevel};
 pub use event::{
-    Actor, AggregationAction, Event, EventKind, FarmRecord, GeoPoint, Location, PhotoRef, Quantity, Recorder,
-    SensorKind, SensorValue, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN,
+    Actor, AggregationAction, Bound, Event, EventKind, Excursion, FarmRecord, GeoPoint, Location, PhotoRef, Quantity,
+    Recorder, SensorKind, SensorValue, MAX_CODES, MAX_CODE_LEN, MAX_LOGGER_ID_LEN, MAX_NOTE_LEN,
 };
 pub use ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
 pub use update::{EntityKind, FieldValue, Update, MAX_VALUE_LEN};

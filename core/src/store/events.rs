@@ -99,6 +99,14 @@ pub(super) fn insert(conn: &Connection, event: &Event, origin: Origin) -> Result
     Ok(Some(seq))
 }
 
+pub(super) fn exists(conn: &Connection, id: EventId) -> Result<bool> {
+    let found = conn
+        .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?
+        .query_row([id.to_string()], |_| Ok(()))
+        .optional()?;
+    Ok(found.is_some())
+}
+
 pub(super) fn decode_body(body: &str) -> Result<Event> {
     serde_json::from_str(body).map_err(|e| Error::Corrupt(format!("stored event does not decode: {e}")))
 }

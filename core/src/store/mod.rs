@@ -115,6 +115,38 @@ impl Store {
         Ok(event)
     }
 
+    /// Records several local events in one durable transaction (a logger download): each is
+    /// stamped with the next HLC reading, in the order given. Events whose id is already stored
+    /// are skipped, so an import with deterministic ids can be repeated; the recorded ones are
+    /// returned with their stamps.
+    pub fn record_local_batch(&self, physical_ms: u64, events: Vec<Event>) -> Result<Vec<Event>> {
+        for event in &events {
+            if event.recorder.device != self.device {
+                return Err(Error::invalid_event("recorder.device", "a local event must carry this device's id"));
+            }
+            event.validate()?;
+        }
+        let mut inner = self.lock();
+        let Inner { conn, clock } = &mut *inner;
+        let mut next_clock = *clock;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut recorded = Vec::with_capacity(events.len());
+        for mut event in events {
+            if events::exists(&tx, event.id)? {
+                continue;
+            }
+            event.hlc = next_clock.tick(physical_ms);
+            let seq = events::insert(&tx, &event, Origin::Local)?
+                .ok_or_else(|| Error::invalid_event("id", format!("event {} already exists", event.id)))?;
+            outbox::enqueue(&tx, seq, physical_ms)?;
+            recorded.push(event);
+        }
+        settings::set_clock(&tx, next_clock.last())?;
+        tx.commit()?;
+        *clock = next_clock;
+        Ok(recorded)
+    }
+
     /// Stores events that came from other replicas (sync pull). Already-known events are skipped,
     /// so delivering the same batch twice is harmless. Returns how many were new.
     pub fn insert_remote(&self, batch: &[Event], physical_ms: u64) -> Result<usize> {

@@ -45,7 +45,7 @@ const REASONS: [AbnormalReason; 8] = [
     AbnormalReason::Other,
 ];
 const ROLES: [Role; 4] = [Role::Farmer, Role::Assistant, Role::Driver, Role::Manager];
-const ENTITIES: [EntityKind; 3] = EntityKind::ALL;
+const ENTITIES: [EntityKind; 4] = EntityKind::ALL;
 const SENSORS: [SensorKind; 2] = [SensorKind::TemperatureCelsius, SensorKind::RelativeHumidityPercent];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -130,6 +130,16 @@ enum WireKind {
         id: String,
         fields: Vec<(String, Option<String>)>,
     },
+    /// Appended after `Update`. Times are (UTC ms, offset s) like sensor values'.
+    Excursion {
+        logger: String,
+        sensor: u8,
+        above: bool,
+        threshold: f64,
+        start: (i64, i32),
+        end: (i64, i32),
+        peak: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,6 +195,15 @@ impl From<&Event> for WireEvent {
                 id: u.id.clone(),
                 fields: u.fields.iter().map(|f| (f.field.clone(), f.value.clone())).collect(),
             },
+            EventKind::Excursion(x) => WireKind::Excursion {
+                logger: x.logger.clone(),
+                sensor: code_of(&SENSORS, &x.sensor),
+                above: x.bound == Bound::Above,
+                threshold: x.threshold,
+                start: wire_time(&x.start),
+                end: wire_time(&x.end),
+                peak: x.peak,
+            },
         };
         let recorded_ms = e.recorded_at.timestamp_millis();
         WireEvent {
@@ -217,11 +236,15 @@ impl From<&Event> for WireEvent {
                 .map(|s| WireSensor {
                     kind: code_of(&SENSORS, &s.kind),
                     value: s.value,
-                    at: s.at.map(|at| (at.timestamp_millis(), at.offset().local_minus_utc())),
+                    at: s.at.as_ref().map(wire_time),
                 })
                 .collect(),
         }
     }
+}
+
+fn wire_time(at: &DateTime<FixedOffset>) -> (i64, i32) {
+    (at.timestamp_millis(), at.offset().local_minus_utc())
 }
 
 fn lookup<T: Copy>(table: &[T], code: u8, index: usize, what: &'static str) -> Result<T, WireError> {
@@ -260,6 +283,17 @@ impl WireEvent {
                 id,
                 fields: fields.into_iter().map(|(field, value)| FieldValue { field, value }).collect(),
             }),
+            WireKind::Excursion { logger, sensor, above, threshold, start, end, peak } => {
+                EventKind::Excursion(Excursion {
+                    logger,
+                    sensor: lookup(&SENSORS, sensor, index, "sensor kind")?,
+                    bound: if above { Bound::Above } else { Bound::Below },
+                    threshold,
+                    start: time(start.0, start.1, index)?,
+                    end: time(end.0, end.1, index)?,
+                    peak,
+                })
+            }
         };
         let disposition = match self.disposition {
             None => None,
