@@ -1,8 +1,9 @@
 //! `fieldtrace`: the operator's tool. `serve` runs the sync server, `demo` a whole co-op on this machine,
-//! `decode` reads barcodes in image files; `coop` and `token` prepare a
+//! `decode` reads barcodes in image files, `sensors import` a box logger's CSV; `coop` and `token` prepare a
 //! co-op and the one-time enrollment tokens its phones scan.
 
 mod decode_cli;
+mod sensors_cli;
 
 use clap::{Parser, Subcommand};
 use fieldtrace_core::model::Role;
@@ -64,6 +65,11 @@ enum Command {
         /// The server address phones will use, written into the enrollment QR.
         #[arg(long, default_value = "http://127.0.0.1:8080/")]
         server_url: String,
+    },
+    /// Temperature/humidity loggers: import a logger's CSV export into a device store.
+    Sensors {
+        #[command(subcommand)]
+        command: sensors_cli::SensorsCommand,
     },
     /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
     Decode {
@@ -145,5 +151,6 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
+        Command::Sensors { command } => sensors_cli::run(command).await,
     }
 }
