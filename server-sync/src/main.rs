@@ -1,8 +1,9 @@
 //! `fieldtrace`: the operator's tool. `serve` runs the sync server, `demo` a whole co-op on this machine,
-//! `decode` reads barcodes in image files, `sensors import` a box logger's CSV; `coop` and `token` prepare a
+//! `decode` reads barcodes in image files, `sensors import` a box logger's CSV, `labels` prints trace-code label sheets; `coop` and `token` prepare a
 //! co-op and the one-time enrollment tokens its phones scan.
 
 mod decode_cli;
+mod labels;
 mod sensors_cli;
 
 use clap::{Parser, Subcommand};
@@ -71,6 +72,8 @@ enum Command {
         #[command(subcommand)]
         command: sensors_cli::SensorsCommand,
     },
+    /// Print a sheet of new trace-code QR labels for a lot (PNG, SVG or PDF, A4, 3 × 8).
+    Labels(labels::LabelsArgs),
     /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
     Decode {
         #[arg(long)]
@@ -152,5 +155,16 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
         Command::Sensors { command } => sensors_cli::run(command).await,
+        Command::Labels(args) => {
+            let printed = labels::run(args).map_err(|e| e.to_string())?;
+            println!("{} labels for {}:", printed.codes.len(), printed.product);
+            for code in &printed.codes {
+                println!("{code}");
+            }
+            for file in &printed.files {
+                println!("wrote {}", file.display());
+            }
+            Ok(())
+        }
     }
 }
