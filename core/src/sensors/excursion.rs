@@ -273,4 +273,62 @@ mod tests {
         assert!((found[0].peak - 7.0).abs() < 1e-9, "peak {}", found[0].peak);
         assert_eq!(found[0].end - found[0].start, Duration::minutes(30));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Temperatures at increasing times, 1 to 50 minutes apart, around a kiwi's 0–5 °C.
+        fn readings() -> impl Strategy<Value = Vec<LoggerReading>> {
+            prop::collection::vec((1i64..50, -3.0f64..9.0), 0..120).prop_map(|steps| {
+                let mut at = t0();
+                steps
+                    .into_iter()
+                    .map(|(gap, t)| {
+                        at += Duration::minutes(gap);
+                        LoggerReading { at, temperature_c: Some((t * 2.0).round() / 2.0), humidity_percent: None }
+                    })
+                    .collect()
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn excursions_are_maximal_runs_outside_and_ignore_input_order(
+                sorted in readings(),
+                shuffled_seed in any::<u64>(),
+            ) {
+                let options = DetectOptions::default();
+                let found = detect_excursions("L", &sorted, &kiwi(), &options);
+                let mut shuffled = sorted.clone();
+                let n = shuffled.len().max(1) as u64;
+                for i in 0..shuffled.len() {
+                    let j = ((shuffled_seed.wrapping_mul(i as u64 + 7)) % n) as usize;
+                    shuffled.swap(i, j);
+                }
+                prop_assert_eq!(&detect_excursions("L", &shuffled, &kiwi(), &options), &found);
+                for x in &found {
+                    prop_assert!(x.end - x.start >= options.min_duration);
+                    let limit = if x.bound == Bound::Above { 5.0 } else { 0.0 };
+                    let outside = |t: f64| if x.bound == Bound::Above { t > limit } else { t < limit };
+                    let inside: Vec<&LoggerReading> =
+                        sorted.iter().filter(|r| r.at >= x.start && r.at <= x.end).collect();
+                    let temps: Vec<f64> = inside.iter().filter_map(|r| r.temperature_c).collect();
+                    prop_assert!(temps.iter().all(|t| outside(*t)), "{:?} in {:?}", temps, x);
+                    let worst = temps.iter().copied().fold(temps[0], |a, b| if outside(b) && (b - limit).abs() > (a - limit).abs() { b } else { a });
+                    prop_assert_eq!(x.peak, worst);
+                    prop_assert!(inside.windows(2).all(|w| w[1].at - w[0].at <= options.max_gap));
+                    // Maximal: the readings just before and after are back in range or too far away.
+                    let before = sorted.iter().rev().find(|r| r.at < x.start);
+                    let after = sorted.iter().find(|r| r.at > x.end);
+                    for (neighbour, edge) in [(before, x.start), (after, x.end)] {
+                        if let Some(r) = neighbour {
+                            let near = (r.at - edge).abs() <= options.max_gap;
+                            prop_assert!(!(near && r.temperature_c.is_some_and(outside)), "{:?} extends {:?}", r, x);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
