@@ -46,6 +46,9 @@ fn a_sheet_for_a_lot_named_in_the_store() {
     let no_font = ["labels", "--lot", "K", "--product", "芒果", "--host", "t.example.cn", "--out", &png];
     let (ok, _, err) = run_cli(&[&no_font[..], &["--font", "/no/such.ttc"]].concat());
     assert!(!ok && err.contains("/no/such.ttc"), "{err}");
+    let missing = dir.path().join("typo.db").to_string_lossy().into_owned();
+    let (ok, _, err) = run_cli(&["labels", "--lot", "K-0815", "--out", &out, "--store", &missing]);
+    assert!(!ok && err.contains("no such file") && !dir.path().join("typo.db").exists(), "{err}");
     let (ok, _, err) = run_cli(&["labels", "--lot", "K", "--product", "芒果", "--host", "h", "--out", "x.gif"]);
     assert!(!ok && err.contains(".png, .svg or .pdf"), "{err}");
 }

@@ -94,6 +94,10 @@ pub fn run(args: LabelsArgs) -> Result<Printed, LabelsError> {
     if !(72..=1200).contains(&args.dpi) {
         return Err(LabelsError::Input(format!("--dpi {}: 72 to 1200", args.dpi)));
     }
+    // Only read: a mistyped path must not leave a new empty database behind.
+    if let Some(path) = args.store.as_ref().filter(|p| !p.exists()) {
+        return Err(LabelsError::Input(format!("--store {}: no such file", path.display())));
+    }
     let store = args.store.as_ref().map(Store::open).transpose()?;
     let product = match (&args.product, &store) {
         (Some(product), _) => product.clone(),
