@@ -21,6 +21,10 @@ pub enum LabelError {
     InvalidModuleSize { module_px: u32, max: u32 },
     #[error("the QR Code could not be made: {reason}")]
     Encoding { reason: String },
+    #[error("{count} codes asked for; at most {max} at a time")]
+    TooMany { count: usize, max: usize },
+    #[error("the system's random source failed: {reason}")]
+    Entropy { reason: String },
 }
 
 impl LabelError {
@@ -30,6 +34,8 @@ impl LabelError {
             LabelError::InvalidHost { .. } => "label_invalid_host",
             LabelError::InvalidModuleSize { .. } => "label_invalid_module_size",
             LabelError::Encoding { .. } => "label_encoding",
+            LabelError::TooMany { .. } => "label_too_many",
+            LabelError::Entropy { .. } => "label_entropy",
         }
     }
 }
@@ -52,12 +58,10 @@ pub fn trace_qr_png(host: &str, code: TraceCode, module_px: u32) -> Result<Vec<u
     if !(1..=MAX_MODULE_PX).contains(&module_px) {
         return Err(LabelError::InvalidModuleSize { module_px, max: MAX_MODULE_PX });
     }
-    let modules = qr_modules(&trace_url(host, code)?)?;
-    let side = (modules.getWidth() + 2 * QUIET_ZONE) * module_px;
+    let qr = TraceQr::new(host, code)?;
+    let side = qr.side() * module_px;
     let image = image::GrayImage::from_fn(side, side, |x, y| {
-        let (mx, my) = ((x / module_px).checked_sub(QUIET_ZONE), (y / module_px).checked_sub(QUIET_ZONE));
-        let dark = matches!((mx, my), (Some(mx), Some(my)) if modules.try_get(mx, my) == Some(true));
-        image::Luma([if dark { 0 } else { 255 }])
+        image::Luma([if qr.is_dark(x / module_px, y / module_px) { 0 } else { 255 }])
     });
     let mut png = Vec::new();
     image
@@ -68,28 +72,103 @@ pub fn trace_qr_png(host: &str, code: TraceCode, module_px: u32) -> Result<Vec<u
 
 /// The QR Code of `code`'s trace URL as SVG, one unit per module: scale it to any print size.
 pub fn trace_qr_svg(host: &str, code: TraceCode) -> Result<String, LabelError> {
-    let url = trace_url(host, code)?;
-    let modules = qr_modules(&url)?;
-    let side = modules.getWidth() + 2 * QUIET_ZONE;
-    let mut path = String::new();
-    for y in 0..modules.getHeight() {
-        let mut x = 0;
-        while x < modules.getWidth() {
-            if !modules.get(x, y) {
-                x += 1;
-                continue;
-            }
-            // One rectangle per horizontal run of dark modules keeps the file small.
-            let run = (x..modules.getWidth()).take_while(|&rx| modules.get(rx, y)).count() as u32;
-            let _ = write!(path, "M{} {}h{run}v1h-{run}z", x + QUIET_ZONE, y + QUIET_ZONE);
-            x += run;
-        }
-    }
+    let qr = TraceQr::new(host, code)?;
+    let side = qr.side();
     Ok(format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\">\
-         <title>{url}</title><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/>\
-         <path fill=\"#000\" d=\"{path}\"/></svg>"
+         <title>{}</title><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/>\
+         <path fill=\"#000\" d=\"{}\"/></svg>",
+        qr.url(),
+        qr.svg_path()
     ))
+}
+
+/// A trace code's QR symbol, for layouts that place it themselves (label sheets): its modules with
+/// the quiet zone, in module units.
+#[derive(Debug, Clone)]
+pub struct TraceQr {
+    url: String,
+    modules: BitMatrix,
+}
+
+impl TraceQr {
+    pub fn new(host: &str, code: TraceCode) -> Result<Self, LabelError> {
+        let url = trace_url(host, code)?;
+        let modules = qr_modules(&url)?;
+        Ok(Self { url, modules })
+    }
+
+    /// The URL the symbol carries.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Modules per side, quiet zone included.
+    pub fn side(&self) -> u32 {
+        self.modules.getWidth() + 2 * QUIET_ZONE
+    }
+
+    /// Whether module (x, y) is dark; (0, 0) is the top-left of the quiet zone.
+    pub fn is_dark(&self, x: u32, y: u32) -> bool {
+        match (x.checked_sub(QUIET_ZONE), y.checked_sub(QUIET_ZONE)) {
+            (Some(mx), Some(my)) => self.modules.try_get(mx, my) == Some(true),
+            _ => false,
+        }
+    }
+
+    /// The dark modules as horizontal runs `(x, y, length)`, quiet zone included in x and y: one
+    /// rectangle per run keeps vector output (SVG paths, PDF rectangles) small.
+    pub fn dark_runs(&self) -> Vec<(u32, u32, u32)> {
+        let mut runs = Vec::new();
+        for y in 0..self.modules.getHeight() {
+            let mut x = 0;
+            while x < self.modules.getWidth() {
+                if !self.modules.get(x, y) {
+                    x += 1;
+                    continue;
+                }
+                let run = (x..self.modules.getWidth()).take_while(|&rx| self.modules.get(rx, y)).count() as u32;
+                runs.push((x + QUIET_ZONE, y + QUIET_ZONE, run));
+                x += run;
+            }
+        }
+        runs
+    }
+
+    /// SVG path data of the dark modules, one unit per module.
+    pub fn svg_path(&self) -> String {
+        let mut path = String::new();
+        for (x, y, run) in self.dark_runs() {
+            let _ = write!(path, "M{x} {y}h{run}v1h-{run}z");
+        }
+        path
+    }
+}
+
+/// Most codes minted in one call: a print run, not a database.
+pub const MAX_MINT: usize = 100_000;
+
+/// `count` new trace codes: 50 random bits each from the operating system's cryptographic
+/// random source, so a code cannot be guessed from the ones printed beside it (with a million
+/// codes issued, a guess hits one in about a billion tries), with the check symbol that catches
+/// any single mistyped or swapped symbol. No two in the batch are equal, and none for which
+/// `taken` says it is already in use (codes the caller's store knows) is returned.
+pub fn mint_trace_codes(count: usize, taken: impl Fn(TraceCode) -> bool) -> Result<Vec<TraceCode>, LabelError> {
+    if count > MAX_MINT {
+        return Err(LabelError::TooMany { count, max: MAX_MINT });
+    }
+    let mut seen = std::collections::HashSet::with_capacity(count);
+    let mut codes = Vec::with_capacity(count);
+    while codes.len() < count {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).map_err(|e| LabelError::Entropy { reason: e.to_string() })?;
+        let code = TraceCode::from_random_bytes(bytes);
+        // A repeat among 2^50 values is astronomically rare; drawing again keeps codes unique anyway.
+        if !taken(code) && seen.insert(code) {
+            codes.push(code);
+        }
+    }
+    Ok(codes)
 }
 
 /// The symbol's modules, one bit each, without quiet zone.
@@ -147,6 +226,21 @@ mod tests {
         assert_eq!(codes.len(), 1);
         assert_eq!(parse_payload(&codes[0].text), Ok(Payload::Trace(code())));
         assert!(svg.contains(&format!("https://trace.example.cn/t/{}", code().canonical())));
+    }
+
+    #[test]
+    fn minted_codes_are_distinct_valid_and_avoid_taken_ones() {
+        let taken = mint_trace_codes(50, |_| false).expect("mint");
+        let codes = mint_trace_codes(2_000, |c| taken.contains(&c)).expect("mint");
+        let distinct: std::collections::HashSet<_> = codes.iter().collect();
+        assert_eq!(distinct.len(), 2_000);
+        assert!(codes.iter().all(|c| !taken.contains(c)));
+        for code in &codes {
+            assert_eq!(TraceCode::parse(&code.to_string()), Ok(*code));
+        }
+        // Random, not sequential: the high bits vary (a counter would leave them all zero).
+        assert!(codes.iter().any(|c| c.value() >> 40 != 0));
+        assert_eq!(mint_trace_codes(MAX_MINT + 1, |_| false).expect_err("too many").key(), "label_too_many");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`clock`]: the hybrid logical clock that orders events across devices with wrong clocks.
 //! - [`store`]: the durable SQLite store with its outbox.
 //! - [`fold`]: the read model as a deterministic fold; equal event sets give equal digests.
+//! - [`sensors`]: box loggers' readings and temperature excursions.
 //! - [`session`]: the one-tap 正常 / 异常 reporting session.
 //! - [`handover`]: two-party custody handover between offline phones, device-signed QR codes.
 //! - [`photo`]: photos for abnormal reports: compressed, content-addressed, uploaded after their events.
@@ -25,6 +26,7 @@ pub mod model;
 pub mod payload;
 pub mod photo;
 pub mod pieces;
+pub mod sensors;
 pub mod session;
 pub mod store;
 pub mod sync;

@@ -89,9 +89,26 @@ fn kind() -> impl Strategy<Value = EventKind> {
                 abnormal: Vec::new(),
                 signature,
             })),
+        (arb_text(), any::<bool>(), finite(), recorded_at(), 0i64..100_000_000).prop_map(
+            |(logger, above, threshold, start, minutes_ms)| EventKind::Excursion(Excursion {
+                logger,
+                sensor: if above { SensorKind::TemperatureCelsius } else { SensorKind::RelativeHumidityPercent },
+                bound: if above { Bound::Above } else { Bound::Below },
+                threshold,
+                start,
+                end: start + chrono::Duration::milliseconds(minutes_ms),
+                peak: threshold + 1.5,
+            })
+        ),
         (prop::sample::select(EntityKind::ALL.to_vec()), "[a-z0-9-]{1,12}", prop::option::of(arb_text())).prop_map(
             |(entity, id, value)| {
-                let field = entity.fields().last().copied().unwrap_or("name");
+                // A free-text field of each kind: typed fields (dates, numbers) refuse arbitrary text.
+                let field = match entity {
+                    EntityKind::Lot => "grade",
+                    EntityKind::Party => "name",
+                    EntityKind::Trip => "units",
+                    EntityKind::Logger => "box",
+                };
                 let update = Update::new(entity, id);
                 EventKind::Update(match value {
                     Some(value) => update.set(field, value),

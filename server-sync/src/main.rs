@@ -1,9 +1,12 @@
 //! `fieldtrace`: the operator's tool. `serve` runs the sync server, `demo` a whole co-op on this machine,
-//! `decode` reads barcodes in image files; `coop` and `token` prepare a
-//! co-op and the one-time enrollment tokens its phones scan; `import` uploads an assistant's
-//! spreadsheet of farming records and lots.
+//! `decode` reads barcodes in image files, `sensors import` a box logger's CSV, `labels` prints
+//! trace-code label sheets; `coop`, `token` and `manager` prepare a co-op, the one-time enrollment
+//! tokens its phones scan and its dashboard accounts; `import` uploads an assistant's spreadsheet of
+//! farming records and lots; `export epcis` writes a lot's EPCIS 2.0 document.
 
 mod decode_cli;
+mod labels;
+mod sensors_cli;
 
 use clap::{Parser, Subcommand};
 use fieldtrace_core::model::Role;
@@ -129,6 +132,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Temperature/humidity loggers: import a logger's CSV export into a device store.
+    Sensors {
+        #[command(subcommand)]
+        command: sensors_cli::SensorsCommand,
+    },
+    /// Print a sheet of new trace-code QR labels for a lot (PNG, SVG or PDF, A4, 3 × 8).
+    Labels(labels::LabelsArgs),
     /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
     Decode {
         #[arg(long)]
@@ -307,6 +317,18 @@ async fn run_other(command: Command) -> Result<(), String> {
             println!("manager {name} of co-op {coop} can sign in at /ui");
             if let Some(uri) = outcome {
                 println!("add this to an authenticator app: {uri}");
+            }
+            Ok(())
+        }
+        Command::Sensors { command } => sensors_cli::run(command).await,
+        Command::Labels(args) => {
+            let printed = labels::run(args).map_err(|e| e.to_string())?;
+            println!("{} labels for {}:", printed.codes.len(), printed.product);
+            for code in &printed.codes {
+                println!("{code}");
+            }
+            for file in &printed.files {
+                println!("wrote {}", file.display());
             }
             Ok(())
         }

@@ -43,6 +43,9 @@ pub enum EventKind {
     HandoverAcceptance(HandoverAcceptance),
     /// The giver's copy of the receiver's signed acceptance (scanned from the receipt QR).
     HandoverReceipt(HandoverReceipt),
+    /// A logger's readings stayed outside the lot's limits for longer than allowed (appended last:
+    /// earlier kinds keep their wire codes). Recorded on the box code, so it is in the custody chain.
+    Excursion(Excursion),
 }
 
 impl EventKind {
@@ -62,6 +65,7 @@ impl EventKind {
             EventKind::HandoverOffer(_) => "handover_offer",
             EventKind::HandoverAcceptance(_) => "handover_acceptance",
             EventKind::HandoverReceipt(_) => "handover_receipt",
+            EventKind::Excursion(_) => "excursion",
         }
     }
 
@@ -79,7 +83,8 @@ impl EventKind {
             | EventKind::SensorReading
             | EventKind::Trip { .. }
             | EventKind::HandoverOffer(_)
-            | EventKind::HandoverAcceptance(_) => true,
+            | EventKind::HandoverAcceptance(_)
+            | EventKind::Excursion(_) => true,
             EventKind::Aggregation { .. }
             | EventKind::Correction { .. }
             | EventKind::Update(_)
@@ -141,6 +146,32 @@ pub struct FarmRecord {
 pub struct Quantity {
     pub value: f64,
     pub unit: String,
+}
+
+/// Which side of its limits a reading was on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// Below the minimum (e.g. chilling injury under 0 °C).
+    Below,
+    /// Above the maximum (e.g. a kiwi box above 5 °C).
+    Above,
+}
+
+/// A run of readings outside a lot's limits (see `sensors::detect_excursions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Excursion {
+    /// The logger that measured it.
+    pub logger: String,
+    pub sensor: SensorKind,
+    pub bound: Bound,
+    /// The limit that was broken, in the sensor's unit (°C or % RH).
+    pub threshold: f64,
+    /// First and last reading outside the limit.
+    pub start: DateTime<FixedOffset>,
+    pub end: DateTime<FixedOffset>,
+    /// The reading furthest beyond the limit.
+    pub peak: f64,
 }
 
 /// Who did it: the party and the role they acted in.
@@ -282,6 +313,11 @@ impl Event {
                     return Err(Error::invalid_event(field, reason));
                 }
             }
+            EventKind::Excursion(excursion) => {
+                if let Some((field, reason)) = excursion.problem() {
+                    return Err(Error::invalid_event(field, reason));
+                }
+            }
             _ => {}
         }
         if let Some((field, reason)) = super::handover::problem(&self.kind, &self.codes) {
@@ -351,6 +387,25 @@ fn trip_problem(trip: &str, stage: &TripStage) -> Option<(&'static str, String)>
     }
 }
 
+/// Longest logger id accepted (characters).
+pub const MAX_LOGGER_ID_LEN: usize = 256;
+
+impl Excursion {
+    /// Why this excursion may not be stored, if it may not: `(field path, reason)`.
+    fn problem(&self) -> Option<(&'static str, String)> {
+        if self.logger.trim().is_empty() || self.logger.chars().count() > MAX_LOGGER_ID_LEN {
+            return Some(("kind.logger", format!("the logger id is empty or longer than {MAX_LOGGER_ID_LEN}")));
+        }
+        if !self.threshold.is_finite() || !self.peak.is_finite() {
+            return Some(("kind.threshold", "threshold and peak must be finite numbers".to_owned()));
+        }
+        if self.end < self.start {
+            return Some(("kind.end", "an excursion cannot end before it starts".to_owned()));
+        }
+        None
+    }
+}
+
 impl crate::model::Role {
     /// Whether a person in this role gives or takes custody of goods (handover events).
     pub fn may_hand_over(self) -> bool {
@@ -371,9 +426,12 @@ impl crate::model::Role {
         use crate::model::EntityKind;
         use crate::model::Role::*;
         match kind {
-            EventKind::Observation | EventKind::Report | EventKind::Correction { .. } | EventKind::SensorReading => {
-                true
-            }
+            // Whoever reads a logger (packer, driver, receiver) may record what it measured.
+            EventKind::Observation
+            | EventKind::Report
+            | EventKind::Correction { .. }
+            | EventKind::SensorReading
+            | EventKind::Excursion(_) => true,
             EventKind::Aggregation { .. } => matches!(self, Farmer | Assistant | Manager),
             EventKind::FarmRecord(_) => matches!(self, Farmer | Assistant | Manager),
             EventKind::Handover { .. }
@@ -385,6 +443,8 @@ impl crate::model::Role {
             EventKind::Update(update) => match update.entity {
                 EntityKind::Lot | EntityKind::Party => matches!(self, Assistant | Manager),
                 EntityKind::Trip => matches!(self, Driver | Manager),
+                // Loggers go into boxes wherever boxes are packed or re-packed.
+                EntityKind::Logger => true,
             },
         }
     }

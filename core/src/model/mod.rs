@@ -10,9 +10,9 @@ mod vocabulary;
 
 pub use catalog::{Lot, Party, PartyKind, TraceUnit, UnitLevel};
 pub use event::{
-    Actor, AggregationAction, Event, EventKind, FarmRecord, GeoPoint, Location, PhotoRef, Quantity, Recorder,
-    SensorKind, SensorValue, TripStage, MAX_CODES, MAX_CODE_LEN, MAX_NOTE_LEN, MAX_PHOTOS_PER_EVENT, MAX_RECIPIENT_LEN,
-    MAX_TRIP_ID_LEN,
+    Actor, AggregationAction, Bound, Event, EventKind, Excursion, FarmRecord, GeoPoint, Location, PhotoRef, Quantity,
+    Recorder, SensorKind, SensorValue, TripStage, MAX_CODES, MAX_CODE_LEN, MAX_LOGGER_ID_LEN, MAX_NOTE_LEN,
+    MAX_PHOTOS_PER_EVENT, MAX_RECIPIENT_LEN, MAX_TRIP_ID_LEN,
 };
 pub use handover::{
     signers as handover_signers, HandoverAcceptance, HandoverOffer, HandoverReceipt, UnitCondition, MAX_TRIP_LEN,

@@ -12,16 +12,19 @@ pub enum EntityKind {
     Lot,
     Party,
     Trip,
+    /// A temperature/humidity logger packed in a box (appended: keeps the wire codes of the others).
+    Logger,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 3] = [EntityKind::Lot, EntityKind::Party, EntityKind::Trip];
+    pub const ALL: [EntityKind; 4] = [EntityKind::Lot, EntityKind::Party, EntityKind::Trip, EntityKind::Logger];
 
     pub fn key(self) -> &'static str {
         match self {
             EntityKind::Lot => "lot",
             EntityKind::Party => "party",
             EntityKind::Trip => "trip",
+            EntityKind::Logger => "logger",
         }
     }
 
@@ -32,10 +35,15 @@ impl EntityKind {
     /// The fields an update of this kind may set. Append only: replicas in the field know them.
     pub fn fields(self) -> &'static [&'static str] {
         match self {
-            EntityKind::Lot => &["product", "variety", "farm", "plot", "harvest_date", "grade"],
+            // Thresholds for sensor excursions (see `sensors`): °C and % RH as decimal numbers.
+            EntityKind::Lot => {
+                &["product", "variety", "farm", "plot", "harvest_date", "grade", "temp_min", "temp_max", "humidity_max"]
+            }
             EntityKind::Party => &["kind", "name", "region"],
             // `units`: the manifest, codes separated by spaces.
             EntityKind::Trip => &["driver", "vehicle", "origin", "destination", "departs", "units"],
+            // `box`: the code of the box the logger is packed in; `lot`: that box's lot.
+            EntityKind::Logger => &["box", "lot"],
         }
     }
 }
@@ -46,6 +54,11 @@ impl EntityKind {
         match (self, field) {
             (EntityKind::Lot, "harvest_date") if value.parse::<chrono::NaiveDate>().is_err() => {
                 Some(format!("harvest_date {value:?} is not a date (YYYY-MM-DD)"))
+            }
+            (EntityKind::Lot, "temp_min" | "temp_max" | "humidity_max")
+                if !value.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
+            {
+                Some(format!("{field} {value:?} is not a decimal number"))
             }
             (EntityKind::Party, "kind") if super::PartyKind::from_key(value).is_none() => {
                 Some(format!("party kind {value:?} is not one of farm, coop, warehouse, carrier, retailer"))

@@ -1,25 +1,28 @@
 //! Many local events in one durable transaction (a spreadsheet import), and the piece count
 //! read back from the store.
 
-use super::{events, outbox, settings, Inner, Origin, Store};
+use super::{containment, events, outbox, photos, settings, Inner, Origin, Store};
 use crate::error::{Error, Result};
 use crate::model::{Event, PartyId};
 use crate::pieces::{piece_counts, Month, PieceCounts};
 use rusqlite::{params, TransactionBehavior};
 
 /// What `record_local_batch` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchRecorded {
     /// Events stored now and queued for the server.
     pub added: u64,
     /// Events this device already held (same id): an earlier import of the same rows.
     pub known: u64,
+    /// The events stored now, with their clock stamps, in the order given.
+    pub events: Vec<Event>,
 }
 
 impl Store {
-    /// Records `events` made on this device in one transaction: each is stamped with the next
-    /// HLC reading, validated, stored unless its id is already held, and queued in the outbox.
-    /// Durable when it returns; all or nothing on error.
+    /// Records `events` made on this device in one transaction (a spreadsheet import, a logger
+    /// download): each is stamped with the next HLC reading, validated, stored unless its id is
+    /// already held, and queued in the outbox, exactly as `record_local` does one event. Durable
+    /// when it returns; all or nothing on error.
     pub fn record_local_batch(&self, physical_ms: u64, events: Vec<Event>) -> Result<BatchRecorded> {
         let mut inner = self.lock();
         let Inner { conn, clock } = &mut *inner;
@@ -35,15 +38,18 @@ impl Store {
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut recorded = BatchRecorded::default();
-        for event in &stamped {
-            match events::insert(&tx, event, Origin::Local)? {
+        for event in stamped {
+            match events::insert(&tx, &event, Origin::Local)? {
                 Some(seq) => {
                     outbox::enqueue(&tx, seq, physical_ms)?;
+                    photos::link(&tx, seq, &event.photos)?;
                     recorded.added += 1;
+                    recorded.events.push(event);
                 }
                 None => recorded.known += 1,
             }
         }
+        containment::settle(&tx)?;
         settings::set_clock(&tx, next_clock.last())?;
         tx.commit()?;
         *clock = next_clock;
@@ -89,9 +95,9 @@ mod tests {
         let store = Store::open_in_memory().expect("store");
         let events: Vec<Event> = (0..3).map(|i| by_assistant(&store, &format!("KIWI-{i}"))).collect();
         let first = store.record_local_batch(NOV_3_MS, events.clone()).expect("batch");
-        assert_eq!(first, BatchRecorded { added: 3, known: 0 });
+        assert_eq!((first.added, first.known, first.events.len()), (3, 0, 3));
         let again = store.record_local_batch(NOV_3_MS, events.clone()).expect("again");
-        assert_eq!(again, BatchRecorded { added: 0, known: 3 });
+        assert_eq!((again.added, again.known, again.events.len()), (0, 3, 0));
         assert_eq!(store.outbox_pending_count().expect("pending"), 3);
         let stored: Vec<_> = store.all_events().expect("all").into_iter().map(|s| s.event).collect();
         assert!(stored.windows(2).all(|w| w[0].hlc < w[1].hlc), "each event gets its own stamp");

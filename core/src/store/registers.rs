@@ -172,7 +172,8 @@ fn materialize(conn: &Connection, entity: EntityKind, id: &str) -> Result<()> {
             super::catalog::write_party(conn, &party)
         }
         // Trips are read straight from their registers (the driver's manifest screen).
-        EntityKind::Trip => Ok(()),
+        // Loggers too (the sensor import reads which box a logger is in).
+        EntityKind::Trip | EntityKind::Logger => Ok(()),
     }
 }
 

@@ -45,7 +45,7 @@ pub(crate) const REASONS: [AbnormalReason; 8] = [
     AbnormalReason::Other,
 ];
 const ROLES: [Role; 4] = [Role::Farmer, Role::Assistant, Role::Driver, Role::Manager];
-const ENTITIES: [EntityKind; 3] = EntityKind::ALL;
+const ENTITIES: [EntityKind; 4] = EntityKind::ALL;
 const SENSORS: [SensorKind; 2] = [SensorKind::TemperatureCelsius, SensorKind::RelativeHumidityPercent];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -162,6 +162,16 @@ enum WireKind {
         abnormal: Vec<(u32, u8)>,
         signature: Vec<u8>,
     },
+    /// Appended after the handover kinds. Times are (UTC ms, offset s) like sensor values'.
+    Excursion {
+        logger: String,
+        sensor: u8,
+        above: bool,
+        threshold: f64,
+        start: (i64, i32),
+        end: (i64, i32),
+        peak: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,6 +271,15 @@ impl From<&Event> for WireEvent {
                 abnormal: abnormal_to_wire(&r.abnormal, &e.codes),
                 signature: r.signature.clone(),
             },
+            EventKind::Excursion(x) => WireKind::Excursion {
+                logger: x.logger.clone(),
+                sensor: code_of(&SENSORS, &x.sensor),
+                above: x.bound == Bound::Above,
+                threshold: x.threshold,
+                start: wire_time(&x.start),
+                end: wire_time(&x.end),
+                peak: x.peak,
+            },
         };
         let recorded_ms = e.recorded_at.timestamp_millis();
         WireEvent {
@@ -293,7 +312,7 @@ impl From<&Event> for WireEvent {
                 .map(|s| WireSensor {
                     kind: code_of(&SENSORS, &s.kind),
                     value: s.value,
-                    at: s.at.map(|at| (at.timestamp_millis(), at.offset().local_minus_utc())),
+                    at: s.at.as_ref().map(wire_time),
                 })
                 .collect(),
         }
@@ -326,6 +345,10 @@ fn abnormal_from_wire(
             Ok(UnitCondition { code: code.clone(), reason: lookup(&REASONS, reason, index, "abnormal reason")? })
         })
         .collect()
+}
+
+fn wire_time(at: &DateTime<FixedOffset>) -> (i64, i32) {
+    (at.timestamp_millis(), at.offset().local_minus_utc())
 }
 
 fn lookup<T: Copy>(table: &[T], code: u8, index: usize, what: &'static str) -> Result<T, WireError> {
@@ -416,6 +439,17 @@ impl WireEvent {
                 abnormal: abnormal_from_wire(abnormal, &self.codes, index)?,
                 signature,
             }),
+            WireKind::Excursion { logger, sensor, above, threshold, start, end, peak } => {
+                EventKind::Excursion(Excursion {
+                    logger,
+                    sensor: lookup(&SENSORS, sensor, index, "sensor kind")?,
+                    bound: if above { Bound::Above } else { Bound::Below },
+                    threshold,
+                    start: time(start.0, start.1, index)?,
+                    end: time(end.0, end.1, index)?,
+                    peak,
+                })
+            }
         };
         let disposition = match self.disposition {
             None => None,
