@@ -7,7 +7,7 @@
 //! and the server computed the same state digest. Leaves fresh enrollment QR texts for real phones.
 
 use crate::storage::sqlite::SqliteStorage;
-use crate::storage::{ManagerRecord, NewEnrollmentToken, Storage};
+use crate::storage::{NewEnrollmentToken, Storage};
 use fieldtrace_core::clock::SystemClock;
 use fieldtrace_core::model::{AbnormalReason, Actor, EntityKind, LotId, PartyId, Role, Update};
 use fieldtrace_core::payload::TraceCode;
@@ -65,7 +65,7 @@ pub async fn enrollment_qr<S: Storage>(
 /// phones' databases go in `phones_dir`.
 pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -> Result<DemoReport, String> {
     storage.create_coop(COOP_ID, COOP_NAME).await.map_err(|e| e.to_string())?;
-    put_manager(storage, COOP_ID, DEMO_MANAGER, Some("陈经理"), DEMO_MANAGER_PASSWORD, false).await?;
+    crate::ui::put_manager(storage, COOP_ID, DEMO_MANAGER, Some("陈经理"), DEMO_MANAGER_PASSWORD, false).await?;
     let cast: [(&'static str, Role); 5] = [
         ("manager-chen", Role::Manager),
         ("farmer-li", Role::Farmer),
@@ -111,34 +111,6 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
         server_events: server_state.events.len(),
         enrollment_qrs,
     })
-}
-
-/// Creates (or re-keys) a dashboard account; with `totp`, returns the `otpauth://` URI of its new
-/// second factor.
-pub async fn put_manager(
-    storage: &SqliteStorage,
-    coop: &str,
-    name: &str,
-    display_name: Option<&str>,
-    password: &str,
-    totp: bool,
-) -> Result<Option<String>, String> {
-    if storage.coop_name(coop).await.map_err(|e| e.to_string())?.is_none() {
-        return Err(format!("no co-op {coop:?}: create it first with `fieldtrace coop`"));
-    }
-    let password_hash = crate::ui::password::hash_password(password).map_err(|e| e.to_string())?;
-    let totp_secret =
-        if totp { Some(crate::ui::password::new_totp_secret().map_err(|e| e.to_string())?) } else { None };
-    let uri = totp_secret.as_deref().map(|secret| crate::ui::password::otpauth_uri(secret, name));
-    let record = ManagerRecord {
-        coop: coop.to_owned(),
-        name: name.to_owned(),
-        display_name: display_name.unwrap_or(name).to_owned(),
-        password_hash,
-        totp_secret,
-    };
-    storage.put_manager(record, crate::api::now_ms()).await.map_err(|e| e.to_string())?;
-    Ok(uri)
 }
 
 /// The trace code on the demo's `n`th crate.

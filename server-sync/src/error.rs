@@ -14,8 +14,6 @@ pub enum ApiError {
     CredentialMissing,
     #[error("the device credential is not valid")]
     CredentialInvalid,
-    #[error("{0}")]
-    RoleForbidden(String),
     #[error("this device has been revoked by the co-op")]
     DeviceRevoked,
     #[error("the enrollment token is unknown, expired or already used")]
@@ -39,7 +37,6 @@ impl ApiError {
             ApiError::BadRequest { key, .. } | ApiError::Rejected { key, .. } => key,
             ApiError::CredentialMissing => "credential_missing",
             ApiError::CredentialInvalid => "credential_invalid",
-            ApiError::RoleForbidden(_) => "role_forbidden",
             ApiError::DeviceRevoked => "device_revoked",
             ApiError::TokenInvalid => "enrollment_token_invalid",
             ApiError::Forbidden { key, .. } => key,
@@ -54,7 +51,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Rejected { status, .. } => *status,
             ApiError::CredentialMissing | ApiError::CredentialInvalid => StatusCode::UNAUTHORIZED,
-            ApiError::DeviceRevoked | ApiError::RoleForbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::DeviceRevoked => StatusCode::FORBIDDEN,
             ApiError::TokenInvalid | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::DeviceConflict => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -313,7 +313,9 @@ async fn run_other(command: Command) -> Result<(), String> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let outcome = demo::put_manager(&storage, &coop, &name, display_name.as_deref(), &password, totp).await?;
+            let outcome =
+                fieldtrace_sync::ui::put_manager(&storage, &coop, &name, display_name.as_deref(), &password, totp)
+                    .await?;
             println!("manager {name} of co-op {coop} can sign in at /ui");
             if let Some(uri) = outcome {
                 println!("add this to an authenticator app: {uri}");

@@ -4,11 +4,11 @@
 
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
-use fieldtrace_sync::demo::put_manager;
 use fieldtrace_sync::secrets::{generate_secret, hash_secret};
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
 use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
 use fieldtrace_sync::ui::password::totp_code;
+use fieldtrace_sync::ui::put_manager;
 use fieldtrace_sync::ServerConfig;
 use reqwest::redirect::Policy;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ async fn start() -> Dashboard {
     let storage = Arc::new(SqliteStorage::open(dir.path().join("server.db")).expect("open"));
     storage.create_coop("coop-a", "周至猕猴桃合作社").await.expect("coop");
     storage.create_coop("coop-b", "田阳芒果合作社").await.expect("coop");
-    put_manager(&storage, "coop-a", "chen", Some("陈经理"), PASSWORD, false).await.expect("manager");
+    put_manager(storage.as_ref(), "coop-a", "chen", Some("陈经理"), PASSWORD, false).await.expect("manager");
     let device = DeviceId::new();
     let lot = |id: &str, product: &str| {
         let update = Update::new(EntityKind::Lot, id)
@@ -184,7 +184,8 @@ async fn a_manager_signs_in_sees_lots_exports_and_signs_out() {
 #[tokio::test]
 async fn totp_is_required_when_enabled() {
     let d = start().await;
-    let uri = put_manager(&d.storage, "coop-a", "li", None, PASSWORD, true).await.expect("manager").expect("uri");
+    let uri =
+        put_manager(d.storage.as_ref(), "coop-a", "li", None, PASSWORD, true).await.expect("manager").expect("uri");
     assert!(uri.starts_with("otpauth://totp/FieldTrace:li?secret="));
     let secret = d.storage.manager("li").await.expect("read").expect("exists").totp_secret.expect("secret");
     assert_eq!(d.sign_in("li", PASSWORD, "").await.status().as_u16(), 401);

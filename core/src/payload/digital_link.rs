@@ -149,7 +149,7 @@ fn percent_error(text: &str, byte: usize) -> PayloadError {
 
 /// Percent-encodes a value for a canonical path: everything but RFC 3986 unreserved characters,
 /// so `/` in a serial cannot be read as a path separator.
-pub(crate) fn percent_encode(value: &str) -> String {
+pub fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {

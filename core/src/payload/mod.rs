@@ -20,6 +20,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+pub use digital_link::percent_encode;
 pub use error::{Expected, PayloadError};
 pub use gs1::{Gs1Key, Gs1Payload, Gs1Syntax, Gtin, ProductFormat};
 pub use trace_code::{TraceCode, TRACE_CODE_LEN};

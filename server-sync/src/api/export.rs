@@ -30,7 +30,10 @@ pub async fn epcis<S: Storage>(
     Query(query): Query<EpcisQuery>,
 ) -> Result<Response, ApiError> {
     if device.role != Role::Manager {
-        return Err(ApiError::RoleForbidden("only a co-op manager may export EPCIS documents".into()));
+        return Err(ApiError::Forbidden {
+            key: "role_forbidden",
+            message: "only a co-op manager may export EPCIS documents".to_owned(),
+        });
     }
     let lot = query
         .lot

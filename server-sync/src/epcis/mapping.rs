@@ -5,6 +5,7 @@ use super::ExportOptions;
 use fieldtrace_core::model::{
     AbnormalReason, AggregationAction, BizStep, Disposition, Event, EventKind, PartyId, SensorKind,
 };
+use fieldtrace_core::payload::percent_encode;
 use serde_json::{json, Map, Value};
 
 /// Our extension namespace prefix; the document's `@context` binds it (see `super::context`).
@@ -139,7 +140,7 @@ fn object_step(event: &Event) -> Option<String> {
         EventKind::Handover { .. } => Some("transporting".to_owned()),
         // Farming activities have no CBV step: our own vocabulary URI, which CBV allows.
         EventKind::FarmRecord(record) => {
-            Some(format!("https://fieldtrace.org/voc/BizStep-{}", uri_segment(&record.activity)))
+            Some(format!("https://fieldtrace.org/voc/BizStep-{}", percent_encode(&record.activity)))
         }
         _ => None,
     }
@@ -174,15 +175,15 @@ pub fn identifier(code: &str, options: &ExportOptions) -> String {
     if code.starts_with('/') && code.len() > 1 {
         format!("{}{}", options.digital_link_base.trim_end_matches('/'), uri_path(code))
     } else if let Some(trace) = code.strip_prefix("t/") {
-        format!("{}/t/{}", options.trace_base.trim_end_matches('/'), uri_segment(trace))
+        format!("{}/t/{}", options.trace_base.trim_end_matches('/'), percent_encode(trace))
     } else {
-        format!("urn:fieldtrace:code:{}", uri_segment(code))
+        format!("urn:fieldtrace:code:{}", percent_encode(code))
     }
 }
 
 /// The lot as an EPC class, with the harvested amount when it is a weight UN/ECE knows.
 fn lot_quantity(lot: &str, kind: &EventKind) -> Value {
-    let mut element = json!({ "epcClass": format!("urn:fieldtrace:lot:{}", uri_segment(lot)) });
+    let mut element = json!({ "epcClass": format!("urn:fieldtrace:lot:{}", percent_encode(lot)) });
     let amount = match kind {
         EventKind::FarmRecord(record) if record.activity == "harvest" => record.amount.as_ref(),
         _ => None,
@@ -202,13 +203,13 @@ fn lot_quantity(lot: &str, kind: &EventKind) -> Value {
 }
 
 fn party_uri(party: &PartyId) -> String {
-    format!("urn:fieldtrace:party:{}", uri_segment(&party.0))
+    format!("urn:fieldtrace:party:{}", percent_encode(&party.0))
 }
 
 fn read_point(event: &Event) -> Option<String> {
     let location = event.location.as_ref()?;
     if let Some(place) = &location.place {
-        return Some(format!("urn:fieldtrace:place:{}", uri_segment(&place.0)));
+        return Some(format!("urn:fieldtrace:place:{}", percent_encode(&place.0)));
     }
     location.gps.map(|gps| format!("geo:{},{}", gps.lat, gps.lon))
 }
@@ -232,22 +233,9 @@ fn sensor_elements(event: &Event) -> Value {
     json!([{ "sensorMetadata": { "time": event.recorded_at.to_rfc3339() }, "sensorReport": reports }])
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters: any text becomes one segment.
-fn uri_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// A Digital Link path keeps its slashes; each segment is encoded.
 fn uri_path(path: &str) -> String {
-    path.split('/').map(uri_segment).collect::<Vec<_>>().join("/")
+    path.split('/').map(percent_encode).collect::<Vec<_>>().join("/")
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
 use crate::secrets::{generate_secret, hash_secret};
 use crate::state::coop_state;
-use crate::storage::{AuditEntry, Storage};
+use crate::storage::{AuditEntry, ManagerRecord, Storage};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION, SET_COOKIE};
@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use fieldtrace_core::payload::percent_encode;
 use lots::LotRow;
 use serde::Deserialize;
 pub use session::SignedIn;
@@ -197,7 +198,7 @@ async fn lots_page<S: Storage>(
         .into_iter()
         .map(|row| LotRowView { stage: row.stage.map_or(t.not_started, |s| step_words.step(s)), row })
         .collect();
-    let filters = format!("product={}&farm={}", urlencode(&query.product), urlencode(&query.farm));
+    let filters = format!("product={}&farm={}", percent_encode(&query.product), percent_encode(&query.farm));
     let csv_href = format!("/ui/lots.csv?{filters}");
     let lang_href = format!("/ui?lang={}&{filters}", t.other_lang);
     let view = LotsView {
@@ -238,15 +239,29 @@ async fn lots_csv<S: Storage>(
         .into_response())
 }
 
-/// Percent-encodes a query value.
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+/// Creates (or re-keys) a dashboard account; with `totp`, returns the `otpauth://` URI of its new
+/// second factor.
+pub async fn put_manager<S: Storage>(
+    storage: &S,
+    coop: &str,
+    name: &str,
+    display_name: Option<&str>,
+    password: &str,
+    totp: bool,
+) -> Result<Option<String>, String> {
+    if storage.coop_name(coop).await.map_err(|e| e.to_string())?.is_none() {
+        return Err(format!("no co-op {coop:?}: create it first with `fieldtrace coop`"));
+    }
+    let password_hash = password::hash_password(password).map_err(|e| e.to_string())?;
+    let totp_secret = if totp { Some(password::new_totp_secret().map_err(|e| e.to_string())?) } else { None };
+    let uri = totp_secret.as_deref().map(|secret| password::otpauth_uri(secret, name));
+    let record = ManagerRecord {
+        coop: coop.to_owned(),
+        name: name.to_owned(),
+        display_name: display_name.unwrap_or(name).to_owned(),
+        password_hash,
+        totp_secret,
+    };
+    storage.put_manager(record, crate::api::now_ms()).await.map_err(|e| e.to_string())?;
+    Ok(uri)
 }
