@@ -9,6 +9,8 @@ pub mod analytics;
 pub mod api;
 pub mod custody;
 pub mod demo;
+mod demo_history;
+pub mod enrollment;
 pub mod epcis;
 mod error;
 pub mod handover;
