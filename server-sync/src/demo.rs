@@ -29,6 +29,8 @@ pub struct DemoReport {
     pub server_digest: String,
     pub phone_digests: Vec<String>,
     pub server_events: usize,
+    /// Events of the weeks before (`demo_history`), pushed by their own phones.
+    pub history_events: u64,
     /// Unused enrollment QR texts, one per role, for real phones to join.
     pub enrollment_qrs: Vec<(Role, String)>,
 }
@@ -64,7 +66,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
         phones.push(DemoPhone { name, role, session, client });
     }
     work_offline(&mut phones).map_err(|e| e.to_string())?;
-    crate::demo_history::seed_loss_history(storage, server_url, COOP_ID, phones_dir).await?;
+    let history_events = crate::demo_history::seed_loss_history(storage, server_url, COOP_ID, phones_dir).await?;
 
     // Signal comes back: each phone syncs as it finds it, then once more to pull the rest.
     let mut reports = Vec::new();
@@ -91,6 +93,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
         server_digest: server_state.digest(),
         phone_digests,
         server_events: server_state.events.len(),
+        history_events,
         enrollment_qrs,
     })
 }

@@ -71,13 +71,14 @@ fn crate_code(week: u64, n: u64) -> String {
         .map_or_else(|_| format!("HIST-{week}-{n}"), |c| Payload::Trace(c).code_key())
 }
 
-/// Seeds the history on the server at `server_url` (serving `storage`), phones in `phones_dir`.
+/// Seeds the history on the server at `server_url` (serving `storage`), phones in `phones_dir`;
+/// returns how many events the server accepted.
 pub async fn seed_loss_history<S: Storage>(
     storage: &S,
     server_url: &str,
     coop: &str,
     phones_dir: &Path,
-) -> Result<(), String> {
+) -> Result<u64, String> {
     let cast = [
         ("manager-chen", Role::Manager),
         ("farmer-zhou", Role::Farmer),
@@ -218,8 +219,13 @@ pub async fn seed_loss_history<S: Storage>(
         });
         coldstore.record(check, checks.collect())?;
     }
+    let mut accepted = 0;
     for phone in &phones {
-        phone.client.push_now().await.map_err(|e| format!("{} (history) push: {e}", phone.party))?;
+        let report = phone.client.push_now().await.map_err(|e| format!("{} (history) push: {e}", phone.party))?;
+        if report.refused > 0 {
+            return Err(format!("{} (history): the server refused {} events", phone.party, report.refused));
+        }
+        accepted += report.accepted;
     }
-    Ok(())
+    Ok(accepted)
 }

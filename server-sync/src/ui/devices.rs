@@ -32,6 +32,8 @@ pub struct LangQuery {
 
 pub struct DeviceRow {
     pub id: String,
+    /// The id's last 12 digits: UUIDv7s enrolled the same day share their first ones.
+    pub short_id: String,
     pub role: &'static str,
     pub party: String,
     pub name: String,
@@ -99,6 +101,7 @@ async fn rows<S: Storage>(state: &AppState<S>, coop: &str, w: &InsightWords) -> 
         .await?
         .into_iter()
         .map(|d: DeviceListing| DeviceRow {
+            short_id: d.id.to_string().chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect(),
             id: d.id.to_string(),
             role: w.role(d.role),
             name: name(&d.party.0),

@@ -24,7 +24,7 @@ pub fn svg(periods: &[PeriodLoss], words: &InsightWords) -> String {
     let y = |percent: f64| TOP + plot_h * (1.0 - percent / top);
     let mut out = format!(
         "<svg id=\"loss-chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
-         role=\"img\" aria-label=\"{}\" font-size=\"11\" font-family=\"sans-serif\">",
+         role=\"img\" aria-label=\"{}\" font-size=\"13\" font-family=\"sans-serif\">",
         escape(words.chart_title)
     );
     // Grid and y labels every 10 %.
@@ -41,19 +41,17 @@ pub fn svg(periods: &[PeriodLoss], words: &InsightWords) -> String {
         );
         tick += 10.0;
     }
-    for (low, high, fill, label, class) in [
+    let bands = [
         (15.0, 25.0, "#c62828", words.seed_before, "seed-before"),
         (6.0, 8.0, "#2f6b3a", words.seed_after, "seed-after"),
-    ] {
+    ];
+    for (low, high, fill, _, class) in bands {
         let _ = write!(
             out,
-            "<g class=\"{class}\"><rect x=\"{LEFT}\" width=\"{plot_w}\" y=\"{:.1}\" height=\"{:.1}\" fill=\"{fill}\" \
-             fill-opacity=\"0.12\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{fill}\">{}</text></g>",
+            "<rect class=\"{class}\" x=\"{LEFT}\" width=\"{plot_w}\" y=\"{:.1}\" height=\"{:.1}\" fill=\"{fill}\" \
+             fill-opacity=\"0.14\"/>",
             y(high),
             y(low) - y(high),
-            WIDTH - RIGHT - 4.0,
-            y(high) + 12.0,
-            escape(label)
         );
     }
     let n = periods.len().max(1) as f64;
@@ -84,6 +82,17 @@ pub fn svg(periods: &[PeriodLoss], words: &InsightWords) -> String {
                 period.start.format("%m-%d")
             );
         }
+    }
+    // Band labels last, with a white halo, so no bar hides them.
+    for (_, high, fill, label, class) in bands {
+        let _ = write!(
+            out,
+            "<text class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{fill}\" stroke=\"#fff\" \
+             stroke-width=\"3\" paint-order=\"stroke\" font-weight=\"600\">{}</text>",
+            WIDTH - RIGHT - 4.0,
+            y(high) - 3.0,
+            escape(label)
+        );
     }
     let _ = write!(
         out,
@@ -118,7 +127,8 @@ mod tests {
         assert_eq!(svg.matches("class=\"bar\"").count(), 2, "no bar for an empty week");
         assert!(svg.contains("2026-11-02 · 20.0% (2/10)"));
         assert!(svg.contains("2026-11-16 · 50.0% (2/4)"));
-        assert!(svg.contains("seed-before") && svg.contains("seed-after"));
+        assert_eq!(svg.matches("class=\"seed-before\"").count(), 2, "band and label");
+        assert_eq!(svg.matches("class=\"seed-after\"").count(), 2, "band and label");
         // 50 % is the highest: the axis goes to 50 %.
         assert!(svg.contains(">50%<") && !svg.contains(">60%<"));
     }
