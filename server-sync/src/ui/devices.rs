@@ -204,7 +204,7 @@ pub async fn revoke<S: Storage>(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    same_origin(&headers)?;
+    same_origin(&state, &headers)?;
     let device = coop_device(&state, &manager.coop, &id).await?;
     if state.storage.revoke_device(device, state.config.clock.now_ms()).await? {
         audit(&state, &manager.coop, &manager.name, "revoke_device", &device.to_string()).await?;
@@ -230,7 +230,7 @@ pub async fn create_enrollment<S: Storage>(
     headers: HeaderMap,
     Form(form): Form<EnrollForm>,
 ) -> Result<Response, ApiError> {
-    same_origin(&headers)?;
+    same_origin(&state, &headers)?;
     let (t, _) = language(&state, &headers, None);
     let w = InsightWords::for_lang(t.lang);
     let party = form.party.trim().to_owned();
@@ -278,66 +278,20 @@ fn server_url<S>(state: &AppState<S>, headers: &HeaderMap) -> String {
 }
 
 /// Refuses a POST whose `Origin` names another site (belt and braces with `SameSite=Strict`).
-fn same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+/// This site is the `Host` the request came in on, or `--public-url` (a front proxy may rewrite
+/// `Host`).
+fn same_origin<S>(state: &AppState<S>, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else { return Ok(()) };
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    if origin_host == host {
+    let host_of = |url: &str| -> String {
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        rest.split('/').next().unwrap_or_default().to_ascii_lowercase()
+    };
+    let origin_host = host_of(origin);
+    let request_host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+    let public_host = state.config.public_url.as_deref().map(host_of);
+    if origin_host == request_host || public_host.as_deref() == Some(origin_host.as_str()) {
         Ok(())
     } else {
         Err(ApiError::Forbidden { key: "cross_origin", message: format!("a form from {origin} may not act here") })
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AuditQuery {
-    lang: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "ui/audit.html")]
-struct AuditView {
-    t: &'static UiWords,
-    w: &'static InsightWords,
-    manager: String,
-    rows: Vec<[String; 4]>,
-}
-
-/// Most audit entries shown or exported at once.
-const AUDIT_LIMIT: usize = 1_000;
-
-async fn audit_rows<S: Storage>(state: &AppState<S>, coop: &str) -> Result<Vec<[String; 4]>, ApiError> {
-    let offset = state.config.display_offset_s;
-    Ok(state
-        .storage
-        .audit_log(coop, AUDIT_LIMIT)
-        .await?
-        .into_iter()
-        .map(|e| [local_time(e.at_ms, offset), e.manager, e.action, e.detail])
-        .collect())
-}
-
-pub async fn audit_page<S: Storage>(
-    State(state): State<AppState<S>>,
-    SignedIn(manager): SignedIn,
-    headers: HeaderMap,
-    Query(query): Query<AuditQuery>,
-) -> Result<Response, ApiError> {
-    let (t, lang_cookie) = language(&state, &headers, query.lang.as_deref());
-    let view = AuditView {
-        t,
-        w: InsightWords::for_lang(t.lang),
-        rows: audit_rows(&state, &manager.coop).await?,
-        manager: manager.display_name,
-    };
-    Ok(page(StatusCode::OK, &view, lang_cookie))
-}
-
-pub async fn audit_csv<S: Storage>(
-    State(state): State<AppState<S>>,
-    SignedIn(manager): SignedIn,
-) -> Result<Response, ApiError> {
-    let rows: Vec<Vec<String>> = audit_rows(&state, &manager.coop).await?.into_iter().map(Vec::from).collect();
-    audit(&state, &manager.coop, &manager.name, "export_csv", &format!("audit log: {} rows", rows.len())).await?;
-    Ok(download("audit-log.csv", csv(&["at", "manager", "action", "detail"], &rows)))
 }

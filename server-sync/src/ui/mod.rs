@@ -2,6 +2,7 @@
 //! JavaScript needed), Chinese by default with an English switch, usable on a phone and a desktop.
 //! Managers sign in with a password (Argon2id) and, when enabled, a TOTP code.
 
+mod audit_page;
 mod csv_export;
 mod devices;
 mod insight_words;
@@ -46,8 +47,8 @@ pub fn router<S: Storage>() -> Router<AppState<S>> {
         .route("/ui/devices.csv", get(devices::devices_csv::<S>))
         .route("/ui/devices/enroll", post(devices::create_enrollment::<S>))
         .route("/ui/devices/{id}/revoke", get(devices::revoke_confirm::<S>).post(devices::revoke::<S>))
-        .route("/ui/audit", get(devices::audit_page::<S>))
-        .route("/ui/audit.csv", get(devices::audit_csv::<S>))
+        .route("/ui/audit", get(audit_page::audit_page::<S>))
+        .route("/ui/audit.csv", get(audit_page::audit_csv::<S>))
 }
 
 #[derive(Debug, Default, Deserialize)]
