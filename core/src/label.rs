@@ -83,6 +83,18 @@ pub fn trace_qr_svg(host: &str, code: TraceCode) -> Result<String, LabelError> {
     ))
 }
 
+/// Any text (an enrollment offer, a link) as a QR Code in SVG, one unit per module, quiet zone
+/// included; `<title>` is left out so secrets in the text are not shown as a tooltip.
+pub fn text_qr_svg(text: &str) -> Result<String, LabelError> {
+    let qr = TraceQr { url: text.to_owned(), modules: qr_modules(text)? };
+    let side = qr.side();
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\">\
+         <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{}\"/></svg>",
+        qr.svg_path()
+    ))
+}
+
 /// A trace code's QR symbol, for layouts that place it themselves (label sheets): its modules with
 /// the quiet zone, in module units.
 #[derive(Debug, Clone)]
@@ -201,10 +213,9 @@ mod tests {
         assert_eq!(parse_payload(&codes[0].text), Ok(Payload::Trace(code())));
     }
 
-    #[test]
-    fn an_svg_label_scans_back_to_the_same_trace_code() {
-        let svg = trace_qr_svg("trace.example.cn", code()).expect("encodes");
-        // Rasterize the SVG's rectangles (as a printer would) into a padded camera-like frame.
+    /// Rasterizes an SVG of ours (its rectangles, as a printer would) into a padded camera-like
+    /// frame and reads every code in it.
+    fn scan_svg(svg: &str) -> Vec<String> {
         let side: usize =
             svg.split("viewBox=\"0 0 ").nth(1).and_then(|s| s.split(' ').next()).expect("viewBox").parse().expect("n");
         let (module, stride) = (3, side * 3 + 16);
@@ -222,10 +233,24 @@ mod tests {
             }
         }
         let px = (side * module) as u32;
-        let codes = decode_frame(px, px, stride as u32, &luma, 0).expect("valid frame");
+        decode_frame(px, px, stride as u32, &luma, 0).expect("valid frame").into_iter().map(|c| c.text).collect()
+    }
+
+    #[test]
+    fn an_svg_label_scans_back_to_the_same_trace_code() {
+        let svg = trace_qr_svg("trace.example.cn", code()).expect("encodes");
+        let codes = scan_svg(&svg);
         assert_eq!(codes.len(), 1);
-        assert_eq!(parse_payload(&codes[0].text), Ok(Payload::Trace(code())));
+        assert_eq!(parse_payload(&codes[0]), Ok(Payload::Trace(code())));
         assert!(svg.contains(&format!("https://trace.example.cn/t/{}", code().canonical())));
+    }
+
+    #[test]
+    fn any_text_scans_back_from_its_svg_and_is_not_in_the_markup() {
+        let text = "fieldtrace://enroll?server=http%3A%2F%2F127.0.0.1%3A8080%2F&token=abcDEF123_-xyz";
+        let svg = text_qr_svg(text).expect("encodes");
+        assert_eq!(scan_svg(&svg), [text]);
+        assert!(!svg.contains("token"));
     }
 
     #[test]

@@ -7,11 +7,11 @@
 //! and the server computed the same state digest. Leaves fresh enrollment QR texts for real phones.
 
 use crate::storage::sqlite::SqliteStorage;
-use crate::storage::{NewEnrollmentToken, Storage};
+use crate::storage::Storage;
 use fieldtrace_core::clock::SystemClock;
 use fieldtrace_core::model::{AbnormalReason, Actor, EntityKind, LotId, PartyId, Role, Update};
 use fieldtrace_core::payload::TraceCode;
-use fieldtrace_core::sync::{new_secret, EnrollmentOffer, SyncClient, SyncConfig, SyncReport};
+use fieldtrace_core::sync::{SyncClient, SyncConfig, SyncReport};
 use fieldtrace_core::{Session, Store};
 use std::path::Path;
 use std::sync::Arc;
@@ -29,6 +29,8 @@ pub struct DemoReport {
     pub server_digest: String,
     pub phone_digests: Vec<String>,
     pub server_events: usize,
+    /// Events of the weeks before (`demo_history`), pushed by their own phones.
+    pub history_events: u64,
     /// Unused enrollment QR texts, one per role, for real phones to join.
     pub enrollment_qrs: Vec<(Role, String)>,
 }
@@ -40,26 +42,7 @@ struct DemoPhone {
     client: SyncClient,
 }
 
-/// A one-time enrollment token for `party` as `role`, as the QR text a phone scans.
-pub async fn enrollment_qr<S: Storage>(
-    storage: &S,
-    server_url: &str,
-    coop: &str,
-    party: &str,
-    role: Role,
-    valid_ms: i64,
-) -> Result<String, String> {
-    let token = new_secret().map_err(|e| e.to_string())?;
-    let new = NewEnrollmentToken {
-        token_hash: crate::secrets::hash_secret(&token),
-        coop: coop.to_owned(),
-        party: PartyId::new(party),
-        role,
-        expires_at_ms: crate::api::now_ms().saturating_add(valid_ms),
-    };
-    storage.create_enrollment_token(new).await.map_err(|e| e.to_string())?;
-    Ok(EnrollmentOffer::new(server_url, &token).map_err(|e| e.to_string())?.to_qr_text())
-}
+pub use crate::enrollment::enrollment_qr;
 
 /// Runs the simulation against the server at `server_url` (already serving `storage`); the
 /// phones' databases go in `phones_dir`.
@@ -83,6 +66,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
         phones.push(DemoPhone { name, role, session, client });
     }
     work_offline(&mut phones).map_err(|e| e.to_string())?;
+    let history_events = crate::demo_history::seed_loss_history(storage, server_url, COOP_ID, phones_dir).await?;
 
     // Signal comes back: each phone syncs as it finds it, then once more to pull the rest.
     let mut reports = Vec::new();
@@ -109,6 +93,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
         server_digest: server_state.digest(),
         phone_digests,
         server_events: server_state.events.len(),
+        history_events,
         enrollment_qrs,
     })
 }

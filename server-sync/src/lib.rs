@@ -5,9 +5,12 @@
 //! - [`photos`]: photo files on disk (content-addressed, resumable partial uploads, thumbnails).
 //! - [`import`]: `fieldtrace import`, assistants' spreadsheets of farming records and lots.
 
+pub mod analytics;
 pub mod api;
 pub mod custody;
 pub mod demo;
+mod demo_history;
+pub mod enrollment;
 pub mod epcis;
 mod error;
 pub mod handover;

@@ -19,7 +19,8 @@ async fn the_demo_co_op_converges_and_leaves_working_enrollment_codes() {
     assert_eq!(report.phones.len(), 5);
     assert!(report.phones.iter().all(|(_, _, r)| r.pending == 0 && r.refused == 0), "{:?}", report.phones);
     let recorded: u64 = report.phones.iter().map(|(_, _, r)| r.accepted).sum();
-    assert_eq!(recorded as usize, report.server_events);
+    assert_eq!((recorded + report.history_events) as usize, report.server_events);
+    assert!(report.history_events > 1_000, "eight weeks of history for the loss analytics");
     assert!(report.phone_digests.iter().all(|d| *d == report.server_digest));
     let text = demo::describe(&report);
     assert!(text.contains("5 phones converged"), "{text}");

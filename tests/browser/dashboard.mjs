@@ -42,7 +42,9 @@ try {
   await page.locator('select[name=product]').selectOption('猕猴桃');
   await page.getByRole('button', { name: '筛选' }).click();
   await page.waitForURL(/product=/);
-  assert.equal(await rows.count(), 1);
+  const kiwiLots = await rows.count();
+  assert.ok(kiwiLots >= 1);
+  for (const text of await rows.allInnerTexts()) assert.match(text, /猕猴桃/);
   await page.getByRole('link', { name: 'English' }).click();
   assert.match(await page.locator('h1').innerText(), /Lots/);
   await page.screenshot({ path: join(artifacts, 'dashboard-lots-en.png'), fullPage: true });
@@ -53,7 +55,7 @@ try {
   await download.saveAs(csvPath);
   const csv = readFileSync(csvPath, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
   assert.equal(csv[0], 'lot,product,farm,harvest_date,stage,units,abnormal_units');
-  assert.equal(csv.length, 2, 'the export holds the filtered rows');
+  assert.equal(csv.length, kiwiLots + 1, 'the export holds the filtered rows');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(/\/ui\/login$/);

@@ -283,7 +283,9 @@ impl SyncClient {
             }
             let events: Vec<_> = batch.iter().map(|entry| entry.event.clone()).collect();
             let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
-            match self.with_retries(|| transport::push(&self.http, credentials, &events)).await {
+            // What will still wait once this batch is in: the last push of a sync says 0.
+            let pending = self.store.outbox_pending_count()?.saturating_sub(events.len() as u64);
+            match self.with_retries(|| transport::push(&self.http, credentials, &events, pending)).await {
                 Ok((answer, sent)) => {
                     report.bytes_sent += sent as u64;
                     self.settle(&batch, &answer, report)?;
@@ -336,8 +338,10 @@ impl SyncClient {
         self.set_phase(SyncPhase::Pulling);
         loop {
             let after = self.store.sync_cursor()?;
-            let page =
-                self.with_retries(|| transport::pull(&self.http, credentials, after, self.config.pull_page)).await?;
+            let pending = self.store.outbox_pending_count()?;
+            let page = self
+                .with_retries(|| transport::pull(&self.http, credentials, after, self.config.pull_page, pending))
+                .await?;
             report.bytes_received += page.wire_bytes as u64;
             let added = self.store.apply_pulled_page(&page.events, page.next_after, self.now_ms())?;
             report.pulled += added as u64;

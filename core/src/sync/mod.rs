@@ -16,3 +16,9 @@ pub mod wire;
 pub use client::{SyncClient, SyncConfig, SyncPhase, SyncReport, SyncStatus};
 pub use enroll::{enrollment, new_secret, Enrollment, EnrollmentOffer};
 pub use error::SyncError;
+
+/// Request header on every push and pull: how many events will still wait in the phone's outbox
+/// once this request succeeds (on a push, those not in its batch). The server keeps the last value
+/// for the co-op's devices page — an estimate: the phone may record more before it syncs again, and
+/// a refused event stays pending. Servers that do not know the header ignore it.
+pub const PENDING_HEADER: &str = "x-fieldtrace-pending";

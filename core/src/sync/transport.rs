@@ -156,12 +156,14 @@ pub(crate) async fn push(
     http: &reqwest::Client,
     credentials: &Credentials,
     events: &[Event],
+    pending: u64,
 ) -> Result<(PushResponse, usize), SyncError> {
     let body = wire::encode_events(events);
     let sent = body.len();
     let response = http
         .post(endpoint(&credentials.server, "v1/events")?)
         .header(AUTHORIZATION, &credentials.bearer)
+        .header(super::PENDING_HEADER, pending)
         .header(CONTENT_TYPE, wire::CONTENT_TYPE)
         .body(body)
         .send()
@@ -186,10 +188,17 @@ pub(crate) async fn pull(
     credentials: &Credentials,
     after: i64,
     limit: usize,
+    pending: u64,
 ) -> Result<PulledPage, SyncError> {
     let mut url = endpoint(&credentials.server, "v1/events")?;
     url.query_pairs_mut().append_pair("after", &after.to_string()).append_pair("limit", &limit.to_string());
-    let response = http.get(url).header(AUTHORIZATION, &credentials.bearer).send().await.map_err(transport_error)?;
+    let response = http
+        .get(url)
+        .header(AUTHORIZATION, &credentials.bearer)
+        .header(super::PENDING_HEADER, pending)
+        .send()
+        .await
+        .map_err(transport_error)?;
     if !response.status().is_success() {
         return Err(refusal(response).await);
     }

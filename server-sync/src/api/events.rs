@@ -8,13 +8,14 @@ use super::auth::AuthedDevice;
 use super::AppState;
 use crate::error::ApiError;
 use crate::handover::check_signatures;
-use crate::storage::{PushOutcome, Storage};
+use crate::storage::{DeviceRecord, PushOutcome, Storage};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use fieldtrace_core::sync::wire;
+use fieldtrace_core::sync::{wire, PENDING_HEADER};
 use serde::{Deserialize, Serialize};
 
 /// The fate of each pushed event, in order: `A` accepted, `K` already known, `R` rejected (see
@@ -36,6 +37,7 @@ pub struct Rejection {
 pub async fn push<S: Storage>(
     State(state): State<AppState<S>>,
     AuthedDevice(device): AuthedDevice,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<PushResponse>, ApiError> {
     let events = wire::decode_events(&body).map_err(|err| ApiError::bad_request(err.key(), err.to_string()))?;
@@ -83,7 +85,19 @@ pub async fn push<S: Storage>(
             }
         };
     }
+    note_sync(&state, &device, &headers).await?;
     Ok(Json(PushResponse { results: results.into_iter().collect(), accepted, known, rejected }))
+}
+
+/// Stamps the device's last sync and the outbox size its phone reported (`X-FieldTrace-Pending`;
+/// absent or unreadable from older apps: unknown).
+async fn note_sync<S: Storage>(
+    state: &AppState<S>,
+    device: &DeviceRecord,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let pending = headers.get(PENDING_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    Ok(state.storage.record_sync(device.id, state.config.clock.now_ms(), pending).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +114,7 @@ pub const HAS_MORE_HEADER: &str = "fieldtrace-has-more";
 pub async fn pull<S: Storage>(
     State(state): State<AppState<S>>,
     AuthedDevice(device): AuthedDevice,
+    headers: HeaderMap,
     Query(query): Query<PullQuery>,
 ) -> Result<Response, ApiError> {
     if query.after < 0 {
@@ -107,6 +122,7 @@ pub async fn pull<S: Storage>(
     }
     let limit = query.limit.unwrap_or(state.config.max_pull_page).clamp(1, state.config.max_pull_page);
     let page = state.storage.pull(&device.coop, query.after, limit).await?;
+    note_sync(&state, &device, &headers).await?;
     let body = wire::batch_from_encoded(page.encoded.iter().map(Vec::as_slice));
     let headers = [
         (CONTENT_TYPE.as_str(), wire::CONTENT_TYPE.to_owned()),

@@ -90,6 +90,20 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// A device as the dashboard's devices page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceListing {
+    pub id: DeviceId,
+    pub party: PartyId,
+    pub role: Role,
+    pub enrolled_at_ms: i64,
+    /// Server time of the last push or pull, if any.
+    pub last_sync_ms: Option<i64>,
+    /// The phone's outbox size at its last push or pull; `None` when it never said.
+    pub pending: Option<u64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
 /// A photo's upload record within one co-op.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoRecord {
@@ -236,6 +250,17 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Ids of every event of `coop`, for tests and audits.
     fn event_ids(&self, coop: &str) -> impl Future<Output = StorageResult<Vec<EventId>>> + Send;
+
+    /// Stamps a push or pull by `device`: server time, and the outbox size it reported (if any).
+    fn record_sync(
+        &self,
+        device: DeviceId,
+        now_ms: i64,
+        pending: Option<u64>,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// Every device enrolled in `coop`, revoked ones included, newest enrollment first.
+    fn devices(&self, coop: &str) -> impl Future<Output = StorageResult<Vec<DeviceListing>>> + Send;
 
     /// Where photo files go when the operator names no folder: beside the database, if it is a file.
     fn default_photo_dir(&self) -> Option<PathBuf> {

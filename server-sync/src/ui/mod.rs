@@ -2,8 +2,15 @@
 //! JavaScript needed), Chinese by default with an English switch, usable on a phone and a desktop.
 //! Managers sign in with a password (Argon2id) and, when enabled, a TOTP code.
 
+mod audit_page;
+mod csv_export;
+mod devices;
+mod insight_words;
+mod loss;
+mod loss_chart;
 mod lots;
 pub mod password;
+mod pieces;
 mod session;
 mod words;
 
@@ -32,6 +39,16 @@ pub fn router<S: Storage>() -> Router<AppState<S>> {
         .route("/ui/lots.csv", get(lots_csv::<S>))
         .route("/ui/login", get(login_page::<S>).post(login::<S>))
         .route("/ui/logout", post(logout::<S>))
+        .route("/ui/loss", get(loss::loss_page::<S>))
+        .route("/ui/loss.csv", get(loss::loss_csv::<S>))
+        .route("/ui/pieces", get(pieces::pieces_page::<S>))
+        .route("/ui/pieces.csv", get(pieces::pieces_csv::<S>))
+        .route("/ui/devices", get(devices::devices_page::<S>))
+        .route("/ui/devices.csv", get(devices::devices_csv::<S>))
+        .route("/ui/devices/enroll", post(devices::create_enrollment::<S>))
+        .route("/ui/devices/{id}/revoke", get(devices::revoke_confirm::<S>).post(devices::revoke::<S>))
+        .route("/ui/audit", get(audit_page::audit_page::<S>))
+        .route("/ui/audit.csv", get(audit_page::audit_csv::<S>))
 }
 
 #[derive(Debug, Default, Deserialize)]

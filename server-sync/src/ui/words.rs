@@ -24,6 +24,10 @@ pub struct UiWords {
     pub export_csv: &'static str,
     pub no_lots: &'static str,
     pub not_started: &'static str,
+    pub nav_loss: &'static str,
+    pub nav_pieces: &'static str,
+    pub nav_devices: &'static str,
+    pub nav_audit: &'static str,
 }
 
 pub const ZH: UiWords = UiWords {
@@ -50,6 +54,10 @@ pub const ZH: UiWords = UiWords {
     export_csv: "导出 CSV",
     no_lots: "还没有批次。",
     not_started: "未开始",
+    nav_loss: "损耗分析",
+    nav_pieces: "计件",
+    nav_devices: "设备",
+    nav_audit: "操作记录",
 };
 
 pub const EN: UiWords = UiWords {
@@ -76,6 +84,10 @@ pub const EN: UiWords = UiWords {
     export_csv: "Export CSV",
     no_lots: "No lots yet.",
     not_started: "not started",
+    nav_loss: "Loss",
+    nav_pieces: "Pieces",
+    nav_devices: "Devices",
+    nav_audit: "Audit log",
 };
 
 pub fn for_lang(lang: Option<&str>) -> &'static UiWords {

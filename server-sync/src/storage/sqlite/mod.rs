@@ -4,8 +4,8 @@
 mod photos;
 
 use super::{
-    AuditEntry, DeviceRecord, EventPage, ManagerRecord, NewEnrollmentToken, PhotoRecord, PushOutcome, ScanHistory,
-    Storage, StorageError, StorageResult, StoredEventRow,
+    AuditEntry, DeviceListing, DeviceRecord, EventPage, ManagerRecord, NewEnrollmentToken, PhotoRecord, PushOutcome,
+    ScanHistory, Storage, StorageError, StorageResult, StoredEventRow,
 };
 use fieldtrace_core::model::{DeviceId, Event, EventId, PartyId, Role};
 use fieldtrace_core::sync::wire;
@@ -13,6 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+mod device_status;
 mod managers;
 
 const MIGRATIONS: &[&str] = &[
@@ -21,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_managers.sql"),
     include_str!("migrations/004_device_keys.sql"),
     include_str!("migrations/005_photos.sql"),
+    include_str!("migrations/006_device_sync_status.sql"),
 ];
 
 #[derive(Clone)]
@@ -479,6 +481,15 @@ impl Storage for SqliteStorage {
             .collect()
         })
         .await
+    }
+
+    async fn record_sync(&self, device: DeviceId, now_ms: i64, pending: Option<u64>) -> StorageResult<()> {
+        self.run(move |conn| device_status::record_sync(conn, device, now_ms, pending)).await
+    }
+
+    async fn devices(&self, coop: &str) -> StorageResult<Vec<DeviceListing>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| device_status::list(conn, &coop)).await
     }
 
     fn default_photo_dir(&self) -> Option<PathBuf> {
