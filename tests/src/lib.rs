@@ -39,6 +39,17 @@ pub fn check_consistency(path: &Path) -> rusqlite::Result<Consistency> {
     if integrity != "ok" {
         report.problems.push(format!("integrity_check: {integrity}"));
     }
+    // A kill during the very first open can land before the migration transaction commits: the
+    // file then holds no tables at all, which is a consistent (empty) store, not a broken one.
+    let migrated: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if migrated == 0 {
+        let tables: i64 =
+            conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))?;
+        if tables > 0 {
+            report.problems.push(format!("user_version 0 but {tables} tables: a migration half-applied"));
+        }
+        return Ok(report);
+    }
     let outbox: HashSet<i64> =
         conn.prepare("SELECT event_seq FROM outbox")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     report.outbox = outbox.len();
