@@ -2,10 +2,10 @@
 //! JavaScript needed), Chinese by default with an English switch, usable on a phone and a desktop.
 //! Managers sign in with a password (Argon2id) and, when enabled, a TOTP code.
 
-mod lots;
+pub(crate) mod lots;
 pub mod password;
 mod session;
-mod words;
+pub(crate) mod words;
 
 use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
@@ -44,7 +44,11 @@ pub struct PageQuery {
 }
 
 /// The page language: `?lang=` (remembered in a cookie), else the cookie, else Chinese.
-fn language<S>(state: &AppState<S>, headers: &HeaderMap, asked: Option<&str>) -> (&'static UiWords, Option<String>) {
+pub(crate) fn language<S>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+    asked: Option<&str>,
+) -> (&'static UiWords, Option<String>) {
     match asked {
         Some(lang) => {
             let words = words::for_lang(Some(lang));
@@ -59,7 +63,7 @@ fn secure<S>(state: &AppState<S>) -> bool {
     state.config.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
 }
 
-fn page(status: StatusCode, view: &impl Template, set_cookie: Option<String>) -> Response {
+pub(crate) fn page(status: StatusCode, view: &impl Template, set_cookie: Option<String>) -> Response {
     match view.render() {
         Ok(html) => {
             let mut response = (status, Html(html)).into_response();
@@ -142,7 +146,7 @@ async fn logout<S: Storage>(
     Ok((StatusCode::SEE_OTHER, [(LOCATION, "/ui/login".to_owned()), (SET_COOKIE, cookie)]).into_response())
 }
 
-async fn audit<S: Storage>(
+pub(crate) async fn audit<S: Storage>(
     state: &AppState<S>,
     coop: &str,
     manager: &str,

@@ -24,6 +24,8 @@ pub struct UiWords {
     pub export_csv: &'static str,
     pub no_lots: &'static str,
     pub not_started: &'static str,
+    /// The nav link to `/ui/alerts`.
+    pub alerts: &'static str,
 }
 
 pub const ZH: UiWords = UiWords {
@@ -50,6 +52,7 @@ pub const ZH: UiWords = UiWords {
     export_csv: "导出 CSV",
     no_lots: "还没有批次。",
     not_started: "未开始",
+    alerts: "告警",
 };
 
 pub const EN: UiWords = UiWords {
@@ -76,6 +79,7 @@ pub const EN: UiWords = UiWords {
     export_csv: "Export CSV",
     no_lots: "No lots yet.",
     not_started: "not started",
+    alerts: "Alerts",
 };
 
 pub fn for_lang(lang: Option<&str>) -> &'static UiWords {

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_managers.sql"),
     include_str!("migrations/004_device_keys.sql"),
     include_str!("migrations/005_photos.sql"),
+    include_str!("migrations/006_alerts.sql"),
 ];
 
 #[derive(Clone)]
@@ -51,7 +52,7 @@ impl SqliteStorage {
     }
 
     /// Runs `work` with the connection on the blocking thread pool.
-    async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
     ) -> StorageResult<T> {

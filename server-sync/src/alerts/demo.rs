@@ -1,0 +1,1 @@
+//! The demo co-op's alerts (placeholder, filled below).
