@@ -182,12 +182,17 @@ pub fn abnormal_alerts(state: &ReplicaState, all: &[Event], new: &[Event]) -> Ve
     let mut alerts = Vec::new();
     for event in new.iter().filter(|e| !state.voided.contains(&e.id)) {
         let codes = abnormal_codes(event);
-        let reason = match (&event.kind, &event.disposition) {
-            (_, Some(Disposition::Abnormal(reason))) => format!("{reason:?}"),
-            (EventKind::HandoverAcceptance(_), _) => "handover".to_owned(),
-            _ => "abnormal".to_owned(),
+        let (zh, en) = (crate::trace_page::words_for("zh"), crate::trace_page::words_for("en"));
+        let reasons = |code: &str| -> (&'static str, &'static str) {
+            let reason = match (&event.kind, &event.disposition) {
+                (EventKind::HandoverAcceptance(a), _) => a.abnormal.iter().find(|u| u.code == code).map(|u| u.reason),
+                (_, Some(Disposition::Abnormal(reason))) => Some(*reason),
+                _ => None,
+            };
+            reason.map_or(("异常", "abnormal"), |r| (zh.reason(r), en.reason(r)))
         };
         for code in codes {
+            let (reason_zh, reason_en) = reasons(&code);
             let lot = lot_of(state, event, &code);
             let recipients = upstream_parties(state, all, event, std::slice::from_ref(&code), lot.as_deref());
             let reporter = party_name(state, event.actor.party.as_str());
@@ -196,8 +201,8 @@ pub fn abnormal_alerts(state: &ReplicaState, all: &[Event], new: &[Event]) -> Ve
             alerts.push(NewAlert {
                 kind: AlertKind::Abnormal,
                 subject: format!("{lot_text}|{code}"),
-                text_zh: format!("{reporter} 报告异常：批次 {lot_text} {product} 箱 {code}（{reason}）"),
-                text_en: format!("{reporter} reported abnormal: lot {lot_text} {product}, box {code} ({reason})"),
+                text_zh: format!("{reporter} 报告异常：批次 {lot_text} {product} 箱 {code}（{reason_zh}）"),
+                text_en: format!("{reporter} reported abnormal: lot {lot_text} {product}, box {code} ({reason_en})"),
                 lot,
                 code: Some(code),
                 recipients,
@@ -218,9 +223,9 @@ pub fn excursion_alerts(state: &ReplicaState, new: &[Event], min_minutes: i64) -
         }
         let code = event.codes.first().cloned().unwrap_or_default();
         let lot = lot_of(state, event, &code);
-        let unit = match excursion.sensor {
-            fieldtrace_core::model::SensorKind::TemperatureCelsius => "°C",
-            fieldtrace_core::model::SensorKind::RelativeHumidityPercent => "%RH",
+        let (unit, what_zh, what_en) = match excursion.sensor {
+            fieldtrace_core::model::SensorKind::TemperatureCelsius => ("°C", "温度", "Temperature"),
+            fieldtrace_core::model::SensorKind::RelativeHumidityPercent => ("%RH", "湿度", "Humidity"),
         };
         let lot_text = lot.clone().unwrap_or_else(|| "-".to_owned());
         alerts.push(NewAlert {
@@ -234,11 +239,11 @@ pub fn excursion_alerts(state: &ReplicaState, new: &[Event], min_minutes: i64) -
                 excursion.start.timestamp()
             ),
             text_zh: format!(
-                "温度/湿度超限 {minutes} 分钟：批次 {lot_text} 箱 {code}，峰值 {:.1}{unit}（限值 {:.1}{unit}）",
+                "{what_zh}超限 {minutes} 分钟：批次 {lot_text} 箱 {code}，峰值 {:.1}{unit}（限值 {:.1}{unit}）",
                 excursion.peak, excursion.threshold
             ),
             text_en: format!(
-                "Excursion for {minutes} min: lot {lot_text}, box {code}, peak {:.1}{unit} (limit {:.1}{unit})",
+                "{what_en} excursion for {minutes} min: lot {lot_text}, box {code}, peak {:.1}{unit} (limit {:.1}{unit})",
                 excursion.peak, excursion.threshold
             ),
             lot,
