@@ -173,6 +173,7 @@ async fn a_manager_lists_acknowledges_and_exports_alerts_and_devices_cannot() {
 
     let open = get("/ui/alerts?status=open&lang=en".into()).await.text().await.expect("html");
     assert!(!open.contains(&format!("id=\"alert-{target}\"")) && open.contains("Abnormal report"), "{open}");
+    assert!(open.contains("reported abnormal") && !open.contains("报告异常"), "alert texts in English too: {open}");
     let done = get("/ui/alerts?status=acknowledged".into()).await.text().await.expect("html");
     assert!(done.contains(&format!("id=\"alert-{target}\"")) && done.contains("chen"), "{done}");
     let badge = get("/ui/alerts/badge.svg".into()).await.text().await.expect("svg");

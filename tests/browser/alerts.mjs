@@ -63,6 +63,7 @@ try {
   assert.match(await page.locator('h1').innerText(), /Alerts/);
   assert.match(await page.locator(`#${id}`).innerText(), /Acknowledged/);
   assert.match(await table.innerText(), /Near expiry/);
+  assert.match(await table.innerText(), /Possible diversion/, 'alert texts switch language too');
   await page.screenshot({ path: join(artifacts, 'alerts-en-desktop.png'), fullPage: true });
   await page.locator('select[name=status]').selectOption('open');
   await page.getByRole('button', { name: 'Filter' }).click();

@@ -101,7 +101,7 @@ fn display_time<S>(state: &AppState<S>, ms: i64) -> String {
 }
 
 fn text<'a>(w: &AlertWords, alert: &'a AlertRow) -> &'a str {
-    if std::ptr::eq(w, &words::EN) {
+    if w.english {
         &alert.text_en
     } else {
         &alert.text_zh

@@ -1,6 +1,8 @@
 //! The alerts page's words: Chinese by default, English on request.
 
 pub struct AlertWords {
+    /// Alerts carry their text in both languages; this picks which one is shown.
+    pub english: bool,
     pub title: &'static str,
     pub status: &'static str,
     pub open: &'static str,
@@ -46,6 +48,7 @@ impl AlertWords {
 }
 
 pub const ZH: AlertWords = AlertWords {
+    english: false,
     title: "告警",
     status: "状态",
     open: "待处理",
@@ -66,6 +69,7 @@ pub const ZH: AlertWords = AlertWords {
 };
 
 pub const EN: AlertWords = AlertWords {
+    english: true,
     title: "Alerts",
     status: "Status",
     open: "Open",
