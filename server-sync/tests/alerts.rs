@@ -180,3 +180,21 @@ async fn events_stored_while_no_server_ran_and_undelivered_notifications_survive
     expected.sort();
     assert_eq!(codes, expected);
 }
+
+#[tokio::test]
+async fn normal_taps_skipped_by_the_fast_path_still_count_as_upstream_later() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Expiry is checked only at start: later runs take the fast path when nothing can fire.
+    let mut config = test_config();
+    config.alerts.expiry_check_ms = i64::MAX;
+    let server = Server::start_with(&dir.path().join("server.db"), config).await;
+    let (_, farmer, driver) = seed(&server).await;
+    let assistant = server.enroll("assistant-wang", Role::Assistant).await;
+    server.push(&farmer, vec![farmer.report(&code(40), "K-1", Disposition::Normal)]).await;
+    server.push(&assistant, vec![assistant.report(&code(40), "K-1", Disposition::Normal)]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(server.alerts().await.is_empty());
+    server.push(&driver, vec![driver.report(&code(40), "K-1", bruised())]).await;
+    let alerts = server.alerts_when("the abnormal alert", |a| !a.is_empty()).await;
+    assert_eq!(alerts[0].recipients, vec!["assistant-wang", "farmer-li"]);
+}

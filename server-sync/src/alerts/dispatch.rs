@@ -10,7 +10,7 @@ use crate::api::ServerConfig;
 use crate::storage::{Storage, StorageError};
 use chrono::{FixedOffset, Offset, TimeZone};
 use fieldtrace_core::fold::fold;
-use fieldtrace_core::model::EntityKind;
+use fieldtrace_core::model::{Disposition, EntityKind, Event, EventKind};
 use fieldtrace_core::sync::wire;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,6 +62,28 @@ pub async fn evaluate<S: Storage>(
         if !(new_events || new_scans || check_expiry) {
             continue;
         }
+        // Most pushes are normal taps: when nothing new can fire a rule, move on without reading
+        // and folding the whole log.
+        let mut fresh = Vec::new();
+        let mut after = cursor.event_seq;
+        if new_events {
+            loop {
+                let page = storage.pull(&cursor.coop, after, 5_000).await?;
+                let batch = wire::batch_from_encoded(page.encoded.iter().map(Vec::as_slice));
+                fresh.extend(
+                    wire::decode_events(&batch)
+                        .map_err(|e| StorageError::Backend(format!("stored event does not decode: {e}")))?,
+                );
+                after = page.next_after;
+                if !page.has_more {
+                    break;
+                }
+            }
+        }
+        if !new_scans && !check_expiry && !fresh.iter().any(may_fire) {
+            filed += storage.file_alerts(&cursor.coop, Vec::new(), after, cursor.scan_rowid, now_ms).await?;
+            continue;
+        }
         let rows = storage.events_with_seq(&cursor.coop).await?;
         let batch = wire::batch_from_encoded(rows.iter().map(|row| row.encoded.as_slice()));
         let all = wire::decode_events(&batch)
@@ -99,6 +121,15 @@ pub async fn evaluate<S: Storage>(
         filed += storage.file_alerts(&cursor.coop, to_file, last_seq, last_scan, now_ms).await?;
     }
     Ok(filed)
+}
+
+/// Whether an event can fire a rule on arrival: abnormal goods, an excursion, or a lot's register
+/// (its expiry date) changing.
+fn may_fire(event: &Event) -> bool {
+    matches!(event.disposition, Some(Disposition::Abnormal(_)))
+        || matches!(&event.kind, EventKind::HandoverAcceptance(a) if !a.abnormal.is_empty())
+        || matches!(&event.kind, EventKind::Excursion(_))
+        || matches!(&event.kind, EventKind::Update(u) if u.entity == EntityKind::Lot)
 }
 
 /// Sends every due notification once. Returns how many were attempted.

@@ -99,7 +99,7 @@ impl Server {
             .await
             .expect("enroll");
         assert_eq!(response.status().as_u16(), 200);
-        Device { id, credential, party: PartyId::new(party), role, wall_ms: AtomicU64::new(1_795_420_800_000) }
+        Device { id, credential, party: PartyId::new(party), role }
     }
 
     /// Pushes over HTTP and checks every event was accepted.
@@ -159,8 +159,11 @@ pub struct Device {
     pub credential: String,
     pub party: PartyId,
     pub role: Role,
-    wall_ms: AtomicU64,
 }
+
+/// One clock for every test device, so causal order is the order events were made in (as on
+/// phones whose clocks agree).
+static WALL_MS: AtomicU64 = AtomicU64::new(1_795_420_800_000);
 
 impl Device {
     pub fn bearer(&self) -> String {
@@ -168,7 +171,7 @@ impl Device {
     }
 
     pub fn event(&self, kind: EventKind, codes: &[&str], lot: Option<&str>, disposition: Option<Disposition>) -> Event {
-        let wall_ms = self.wall_ms.fetch_add(60_000, Ordering::Relaxed);
+        let wall_ms = WALL_MS.fetch_add(60_000, Ordering::Relaxed);
         let at = chrono::DateTime::from_timestamp_millis(wall_ms as i64).expect("time").fixed_offset();
         Event {
             id: EventId::new(),
