@@ -67,6 +67,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
     }
     work_offline(&mut phones).map_err(|e| e.to_string())?;
     let history_events = crate::demo_history::seed_loss_history(storage, server_url, COOP_ID, phones_dir).await?;
+    crate::alerts::demo::work_offline(&mut phones[0].session, label)?;
 
     // Signal comes back: each phone syncs as it finds it, then once more to pull the rest.
     let mut reports = Vec::new();
@@ -77,6 +78,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
     for phone in &phones {
         phone.client.sync_now().await.map_err(|e| format!("{} sync: {e}", phone.name))?;
     }
+    crate::alerts::demo::after_sync(storage, |n| format!("t/{}", demo_code(n))).await?;
     let server_state = crate::state::coop_state(storage, COOP_ID).await.map_err(|e| e.to_string())?;
     let mut phone_digests = Vec::new();
     for phone in &phones {

@@ -5,6 +5,7 @@
 //! - [`photos`]: photo files on disk (content-addressed, resumable partial uploads, thumbnails).
 //! - [`import`]: `fieldtrace import`, assistants' spreadsheets of farming records and lots.
 
+pub mod alerts;
 pub mod analytics;
 pub mod api;
 pub mod custody;

@@ -139,6 +139,11 @@ enum Command {
     },
     /// Print a sheet of new trace-code QR labels for a lot (PNG, SVG or PDF, A4, 3 × 8).
     Labels(labels::LabelsArgs),
+    /// Alert settings of a co-op: webhook, SMS gateway, excursion minutes (docs/alerts.md).
+    Alerts {
+        #[command(subcommand)]
+        command: fieldtrace_sync::alerts::cli::AlertsCommand,
+    },
     /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
     Decode {
         #[arg(long)]
@@ -323,6 +328,7 @@ async fn run_other(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Sensors { command } => sensors_cli::run(command).await,
+        Command::Alerts { command } => fieldtrace_sync::alerts::cli::run(command).await.map(|text| print!("{text}")),
         Command::Labels(args) => {
             let printed = labels::run(args).map_err(|e| e.to_string())?;
             println!("{} labels for {}:", printed.codes.len(), printed.product);

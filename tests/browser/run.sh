@@ -37,3 +37,4 @@ login="$(sed -n 's/^Dashboard: .*(sign in as \([^ ]*\) \/ \([^;]*\);.*$/\1 \2/p'
 [ -n "$login" ] || { cat "$scratch/demo.log" >&2; echo "the demo printed no dashboard account" >&2; exit 1; }
 node "$here/dashboard.mjs" "$base" ${login% *} ${login#* } "$artifacts"
 node "$here/analytics.mjs" "$base" ${login% *} ${login#* } "$artifacts"
+node "$here/alerts.mjs" "$base" ${login% *} ${login#* } "$artifacts"

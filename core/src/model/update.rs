@@ -36,10 +36,23 @@ impl EntityKind {
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             // Thresholds for sensor excursions (see `sensors`): °C and % RH as decimal numbers.
-            EntityKind::Lot => {
-                &["product", "variety", "farm", "plot", "harvest_date", "grade", "temp_min", "temp_max", "humidity_max"]
-            }
-            EntityKind::Party => &["kind", "name", "region"],
+            // `expiry_date` (YYYY-MM-DD) and `sales_regions` (places the lot may be sold in,
+            // separated by spaces or commas) feed the server's alerts (docs/alerts.md).
+            EntityKind::Lot => &[
+                "product",
+                "variety",
+                "farm",
+                "plot",
+                "harvest_date",
+                "grade",
+                "temp_min",
+                "temp_max",
+                "humidity_max",
+                "expiry_date",
+                "sales_regions",
+            ],
+            // `phone`: where the server's SMS alerts reach this party (docs/alerts.md).
+            EntityKind::Party => &["kind", "name", "region", "phone"],
             // `units`: the manifest, codes separated by spaces.
             EntityKind::Trip => &["driver", "vehicle", "origin", "destination", "departs", "units"],
             // `box`: the code of the box the logger is packed in; `lot`: that box's lot.
@@ -52,8 +65,8 @@ impl EntityKind {
     /// Fields with a typed value are checked when recorded, so every replica can materialize them.
     fn value_problem(self, field: &str, value: &str) -> Option<String> {
         match (self, field) {
-            (EntityKind::Lot, "harvest_date") if value.parse::<chrono::NaiveDate>().is_err() => {
-                Some(format!("harvest_date {value:?} is not a date (YYYY-MM-DD)"))
+            (EntityKind::Lot, "harvest_date" | "expiry_date") if value.parse::<chrono::NaiveDate>().is_err() => {
+                Some(format!("{field} {value:?} is not a date (YYYY-MM-DD)"))
             }
             (EntityKind::Lot, "temp_min" | "temp_max" | "humidity_max")
                 if !value.trim().parse::<f64>().is_ok_and(f64::is_finite) =>

@@ -72,6 +72,10 @@ pub async fn push<S: Storage>(
     } else {
         state.storage.push(&device.coop, device.id, allowed, state.config.clock.now_ms()).await?
     };
+    if outcomes.iter().any(|o| matches!(o, PushOutcome::Accepted(_))) {
+        // Committed: the alert task reads the new events from the database, off this request.
+        state.alerts.nudge();
+    }
     let (mut accepted, mut known) = (0, 0);
     for (index, outcome) in allowed_index.into_iter().zip(outcomes) {
         results[index] = match outcome {

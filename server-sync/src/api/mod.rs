@@ -73,6 +73,8 @@ pub struct ServerConfig {
     pub max_photo_chunk_bytes: usize,
     /// Longest edge of served thumbnails, pixels.
     pub thumbnail_edge: u32,
+    /// Timing of the alert task (evaluation tick, retries).
+    pub alerts: crate::alerts::AlertOptions,
 }
 
 /// Default for `unpaired_after_ms`: a working day's trip leg, with room for late syncs.
@@ -96,6 +98,7 @@ impl Default for ServerConfig {
             max_photo_bytes: 400 * 1024,
             max_photo_chunk_bytes: 256 * 1024,
             thumbnail_edge: 256,
+            alerts: crate::alerts::AlertOptions::default(),
         }
     }
 }
@@ -106,6 +109,8 @@ pub struct AppState<S> {
     pub config: Arc<ServerConfig>,
     /// Photo files; `None` when there is nowhere to keep them (an in-memory database).
     pub photos: Option<Arc<crate::photos::PhotoFiles>>,
+    /// Nudged after pushes and trace scans; evaluates alert rules off the request path.
+    pub alerts: crate::alerts::AlertsHandle,
 }
 
 impl<S> Clone for AppState<S> {
@@ -115,17 +120,20 @@ impl<S> Clone for AppState<S> {
             limiter: self.limiter.clone(),
             config: self.config.clone(),
             photos: self.photos.clone(),
+            alerts: self.alerts.clone(),
         }
     }
 }
 
 pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
     let photo_dir = config.photo_dir.clone().or_else(|| storage.default_photo_dir());
+    let shared_config = Arc::new(config.clone());
     let state = AppState {
         photos: photo_dir.map(|dir| Arc::new(crate::photos::PhotoFiles::new(dir))),
+        alerts: crate::alerts::AlertsHandle::start(storage.clone(), shared_config.clone()),
         storage,
         limiter: Arc::new(RateLimiter::new(config.rate_per_second, config.rate_burst)),
-        config: Arc::new(config.clone()),
+        config: shared_config,
     };
     Router::new()
         .route("/v1/health", get(health))
@@ -134,6 +142,7 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/epcis", get(export::epcis::<S>))
         .route("/t/{code}", get(crate::trace_page::page::<S>))
         .merge(crate::ui::router::<S>())
+        .merge(crate::alerts::router::<S>())
         .route("/v1/device-key", post(device_key::register::<S>))
         .route("/v1/custody", get(custody::list::<S>))
         .route("/v1/photos/{sha256}", get(photos::download::<S>).put(photos::put_chunk::<S>))

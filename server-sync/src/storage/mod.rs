@@ -148,7 +148,7 @@ pub type StorageResult<T> = Result<T, StorageError>;
 
 /// Everything the sync server persists. Implementations must make each method atomic and durable
 /// when it returns.
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: crate::alerts::AlertStore + Send + Sync + 'static {
     fn create_coop(&self, id: &str, name: &str) -> impl Future<Output = StorageResult<()>> + Send;
 
     fn create_enrollment_token(&self, token: NewEnrollmentToken) -> impl Future<Output = StorageResult<()>> + Send;

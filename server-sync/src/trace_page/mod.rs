@@ -96,6 +96,7 @@ pub async fn page<S: Storage>(
         .map(|place| place.chars().take(64).collect::<String>())
         .filter(|place| !place.trim().is_empty());
     let scans = state.storage.record_trace_scan(coop, &key, now_ms(), place).await?;
+    state.alerts.nudge(); // diversion rules (docs/alerts.md)
     let events = coop_events(state.storage.as_ref(), coop).await?;
     let coop_name = state.storage.coop_name(coop).await?;
     let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());

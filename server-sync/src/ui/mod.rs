@@ -8,11 +8,11 @@ mod devices;
 mod insight_words;
 mod loss;
 mod loss_chart;
-mod lots;
+pub(crate) mod lots;
 pub mod password;
 mod pieces;
 mod session;
-mod words;
+pub(crate) mod words;
 
 use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
@@ -61,7 +61,11 @@ pub struct PageQuery {
 }
 
 /// The page language: `?lang=` (remembered in a cookie), else the cookie, else Chinese.
-fn language<S>(state: &AppState<S>, headers: &HeaderMap, asked: Option<&str>) -> (&'static UiWords, Option<String>) {
+pub(crate) fn language<S>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+    asked: Option<&str>,
+) -> (&'static UiWords, Option<String>) {
     match asked {
         Some(lang) => {
             let words = words::for_lang(Some(lang));
@@ -76,7 +80,7 @@ fn secure<S>(state: &AppState<S>) -> bool {
     state.config.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
 }
 
-fn page(status: StatusCode, view: &impl Template, set_cookie: Option<String>) -> Response {
+pub(crate) fn page(status: StatusCode, view: &impl Template, set_cookie: Option<String>) -> Response {
     match view.render() {
         Ok(html) => {
             let mut response = (status, Html(html)).into_response();
@@ -159,7 +163,7 @@ async fn logout<S: Storage>(
     Ok((StatusCode::SEE_OTHER, [(LOCATION, "/ui/login".to_owned()), (SET_COOKIE, cookie)]).into_response())
 }
 
-async fn audit<S: Storage>(
+pub(crate) async fn audit<S: Storage>(
     state: &AppState<S>,
     coop: &str,
     manager: &str,

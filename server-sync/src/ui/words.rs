@@ -28,6 +28,8 @@ pub struct UiWords {
     pub nav_pieces: &'static str,
     pub nav_devices: &'static str,
     pub nav_audit: &'static str,
+    /// The nav link to `/ui/alerts`.
+    pub alerts: &'static str,
 }
 
 pub const ZH: UiWords = UiWords {
@@ -58,6 +60,7 @@ pub const ZH: UiWords = UiWords {
     nav_pieces: "计件",
     nav_devices: "设备",
     nav_audit: "操作记录",
+    alerts: "告警",
 };
 
 pub const EN: UiWords = UiWords {
@@ -88,6 +91,7 @@ pub const EN: UiWords = UiWords {
     nav_pieces: "Pieces",
     nav_devices: "Devices",
     nav_audit: "Audit log",
+    alerts: "Alerts",
 };
 
 pub fn for_lang(lang: Option<&str>) -> &'static UiWords {

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_device_keys.sql"),
     include_str!("migrations/005_photos.sql"),
     include_str!("migrations/006_device_sync_status.sql"),
+    include_str!("migrations/007_alerts.sql"),
 ];
 
 #[derive(Clone)]
@@ -53,7 +54,7 @@ impl SqliteStorage {
     }
 
     /// Runs `work` with the connection on the blocking thread pool.
-    async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
     ) -> StorageResult<T> {
