@@ -215,3 +215,20 @@ impl HandoverSession {
         Ok(self.inner.store_receipt(&qr_text)?.into())
     }
 }
+
+/// A QR symbol to draw on screen: `side` modules per side (quiet zone included), row-major.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct QrCode {
+    pub side: u32,
+    /// `side × side` modules, true = dark.
+    pub dark: Vec<bool>,
+}
+
+/// The QR symbol of a handover offer's or receipt's `qr_text` (any text), for the other phone's
+/// camera. `label_encoding` when the text does not fit in one symbol.
+#[uniffi::export]
+pub fn qr_code(text: String) -> Result<QrCode, FieldTraceError> {
+    let qr = fieldtrace_core::label::qr_modules_of(&text)
+        .map_err(|e| FieldTraceError::invalid_input(e.key(), e.to_string()))?;
+    Ok(QrCode { side: qr.side, dark: qr.dark })
+}

@@ -31,8 +31,8 @@ pub use error::FieldTraceError;
 pub use field_trace::{FieldTrace, FieldTraceConfig};
 pub use flows::{ContainerContents, DayPieces, DeliveryReceipt, MovedUnit, PackResult, PhotoQueue, PieceCounts};
 pub use handover::{
-    BoxCondition, HandoverAcceptance, HandoverOffer, HandoverReceipt, HandoverSession, OfferReview, ReceivingProgress,
-    UnitCheck,
+    qr_code, BoxCondition, HandoverAcceptance, HandoverOffer, HandoverReceipt, HandoverSession, OfferReview, QrCode,
+    ReceivingProgress, UnitCheck,
 };
 pub use loading::{DepartureReceipt, LoadOutcome, LoadScan, LoadingProgress, LoadingSession};
 pub use records::{HistoryItem, LotInfo, PartyInfo, Receipt, ScanInfo};

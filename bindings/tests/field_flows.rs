@@ -149,6 +149,15 @@ async fn two_offline_phones_hand_over_by_qr_texts_and_the_server_pairs_the_custo
     assert!(offer.qr_text.starts_with("FTHO1:"), "{}", offer.qr_text);
     assert_eq!(offer.codes, boxes);
 
+    // What the giver's screen draws, read back by the receiver's camera.
+    let symbol = fieldtrace_ffi::qr_code(offer.qr_text.clone()).expect("qr");
+    let side = symbol.side as usize * 3;
+    let luma: Vec<u8> = (0..side * side)
+        .map(|i| if symbol.dark[(i / side / 3) * symbol.side as usize + (i % side) / 3] { 0 } else { 255 })
+        .collect();
+    let seen = fieldtrace_ffi::decode_frame(side as u32, side as u32, side as u32, luma, 0).expect("decode");
+    assert_eq!(seen.first().map(|code| code.text.as_str()), Some(offer.qr_text.as_str()));
+
     let receiving = receiver.handover();
     let tampered = offer.qr_text.replacen('A', "B", 1);
     let err = receiving.review_offer(tampered).expect_err("altered offer");

@@ -529,6 +529,11 @@ void uniffi_fieldtrace_ffi_fn_method_synclistener_on_status(uint64_t ptr, RustBu
 RustBuffer uniffi_fieldtrace_ffi_fn_func_decode_frame(uint32_t width, uint32_t height, uint32_t row_stride, RustBuffer luma, uint32_t rotation_degrees, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDTRACE_FFI_FN_FUNC_QR_CODE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDTRACE_FFI_FN_FUNC_QR_CODE
+RustBuffer uniffi_fieldtrace_ffi_fn_func_qr_code(RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDTRACE_FFI_FN_FUNC_ABNORMAL_REASON_KEY
 #define UNIFFI_FFIDEF_UNIFFI_FIELDTRACE_FFI_FN_FUNC_ABNORMAL_REASON_KEY
 RustBuffer uniffi_fieldtrace_ffi_fn_func_abnormal_reason_key(RustBuffer reason, RustCallStatus *_Nonnull out_status
@@ -807,6 +812,12 @@ void ffi_fieldtrace_ffi_rust_future_complete_void(uint64_t handle, RustCallStatu
 #ifndef UNIFFI_FFIDEF_UNIFFI_FIELDTRACE_FFI_CHECKSUM_FUNC_DECODE_FRAME
 #define UNIFFI_FFIDEF_UNIFFI_FIELDTRACE_FFI_CHECKSUM_FUNC_DECODE_FRAME
 uint16_t uniffi_fieldtrace_ffi_checksum_func_decode_frame(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FIELDTRACE_FFI_CHECKSUM_FUNC_QR_CODE
+#define UNIFFI_FFIDEF_UNIFFI_FIELDTRACE_FFI_CHECKSUM_FUNC_QR_CODE
+uint16_t uniffi_fieldtrace_ffi_checksum_func_qr_code(void
     
 );
 #endif

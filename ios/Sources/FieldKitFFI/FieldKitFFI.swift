@@ -3923,6 +3923,69 @@ public func FfiConverterTypePieceCounts_lower(_ value: PieceCounts) -> RustBuffe
 
 
 /**
+ * A QR symbol to draw on screen: `side` modules per side (quiet zone included), row-major.
+ */
+public struct QrCode: Equatable, Hashable {
+    public var side: UInt32
+    /**
+     * `side × side` modules, true = dark.
+     */
+    public var dark: [Bool]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(side: UInt32, 
+        /**
+         * `side × side` modules, true = dark.
+         */dark: [Bool]) {
+        self.side = side
+        self.dark = dark
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QrCode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQrCode: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QrCode {
+        return
+            try QrCode(
+                side: FfiConverterUInt32.read(from: &buf), 
+                dark: FfiConverterSequenceBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QrCode, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.side, into: &buf)
+        FfiConverterSequenceBool.write(value.dark, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQrCode_lift(_ buf: RustBuffer) throws -> QrCode {
+    return try FfiConverterTypeQrCode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQrCode_lower(_ value: QrCode) -> RustBuffer {
+    return FfiConverterTypeQrCode.lower(value)
+}
+
+
+/**
  * Proof that a report was saved durably on the phone.
  */
 public struct Receipt: Equatable, Hashable {
@@ -6016,6 +6079,31 @@ fileprivate struct FfiConverterOptionTypeDisposition: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceBool: FfiConverterRustBuffer {
+    typealias SwiftType = [Bool]
+
+    public static func write(_ value: [Bool], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterBool.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Bool] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Bool]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterBool.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -6329,6 +6417,18 @@ public func decodeFrame(width: UInt32, height: UInt32, rowStride: UInt32, luma: 
 })
 }
 /**
+ * The QR symbol of a handover offer's or receipt's `qr_text` (any text), for the other phone's
+ * camera. `label_encoding` when the text does not fit in one symbol.
+ */
+public func qrCode(text: String)throws  -> QrCode  {
+    return try  FfiConverterTypeQrCode_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_func_qr_code(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+/**
  * The stable key of an abnormal reason (`crushed_package`, …): the shells' icon and string names.
  */
 public func abnormalReasonKey(reason: AbnormalReason) -> String  {
@@ -6379,6 +6479,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_fieldtrace_ffi_checksum_func_decode_frame() != 28599) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_func_qr_code() != 63684) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldtrace_ffi_checksum_func_abnormal_reason_key() != 47404) {

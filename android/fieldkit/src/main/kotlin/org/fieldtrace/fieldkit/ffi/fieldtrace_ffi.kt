@@ -706,6 +706,8 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_fieldtrace_ffi_checksum_func_decode_frame(
     ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_func_qr_code(
+    ): Int
     external fun uniffi_fieldtrace_ffi_checksum_func_abnormal_reason_key(
     ): Int
     external fun uniffi_fieldtrace_ffi_checksum_func_biz_step_key(
@@ -929,6 +931,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_fieldtrace_ffi_fn_func_decode_frame(`width`: Int,`height`: Int,`rowStride`: Int,`luma`: RustBuffer.ByValue,`rotationDegrees`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_func_qr_code(`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldtrace_ffi_fn_func_abnormal_reason_key(`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldtrace_ffi_fn_func_biz_step_key(`step`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1055,6 +1059,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldtrace_ffi_checksum_func_decode_frame() and 0xFFFF) != 28599) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_func_qr_code() and 0xFFFF) != 63684) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldtrace_ffi_checksum_func_abnormal_reason_key() and 0xFFFF) != 47404) {
@@ -5220,6 +5227,50 @@ public object FfiConverterTypePieceCounts: FfiConverterRustBuffer<PieceCounts> {
 
 
 /**
+ * A QR symbol to draw on screen: `side` modules per side (quiet zone included), row-major.
+ */
+data class QrCode (
+    var `side`: kotlin.UInt
+    , 
+    /**
+     * `side × side` modules, true = dark.
+     */
+    var `dark`: List<kotlin.Boolean>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeQrCode: FfiConverterRustBuffer<QrCode> {
+    override fun read(buf: ByteBuffer): QrCode {
+        return QrCode(
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: QrCode) = (
+            FfiConverterUInt.allocationSize(value.`side`) +
+            FfiConverterSequenceBoolean.allocationSize(value.`dark`)
+    )
+
+    override fun write(value: QrCode, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`side`, buf)
+            FfiConverterSequenceBoolean.write(value.`dark`, buf)
+    }
+}
+
+
+
+/**
  * Proof that a report was saved durably on the phone.
  */
 data class Receipt (
@@ -6949,6 +7000,34 @@ public object FfiConverterOptionalTypeDisposition: FfiConverterRustBuffer<Dispos
 /**
  * @suppress
  */
+public object FfiConverterSequenceBoolean: FfiConverterRustBuffer<List<kotlin.Boolean>> {
+    override fun read(buf: ByteBuffer): List<kotlin.Boolean> {
+        val len = buf.getInt()
+        return List<kotlin.Boolean>(len) {
+            FfiConverterBoolean.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.Boolean>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterBoolean.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.Boolean>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterBoolean.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -7247,6 +7326,22 @@ public object FfiConverterSequenceTypeMovedUnit: FfiConverterRustBuffer<List<Mov
         FfiConverterUInt.lower(`rowStride`),
         FfiConverterByteArray.lower(`luma`),
         FfiConverterUInt.lower(`rotationDegrees`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The QR symbol of a handover offer's or receipt's `qr_text` (any text), for the other phone's
+         * camera. `label_encoding` when the text does not fit in one symbol.
+         */
+    @Throws(FieldTraceException::class) fun `qrCode`(`text`: kotlin.String): QrCode {
+            return FfiConverterTypeQrCode.lift(
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_func_qr_code(
+    
+        
+        FfiConverterString.lower(`text`),_status)
 }
     )
     }
