@@ -1,5 +1,5 @@
 //! The one error the apps see. Inside, the core has rich errors (`Error`, `SyncError`,
-//! `DecodeError`); outside, a variant per thing the app would *do* differently, each carrying the
+//! `DecodeError`, `FlowError`, `HandoverError`, `PhotoError`, `SensorError`); outside, a variant per thing the app would *do* differently, each carrying the
 //! core's stable `key` (the shells' string-resource name for localizing) and an English `detail`
 //! for logs. All mapping happens here, in one place.
 //!
@@ -7,6 +7,10 @@
 //! with `Throwable.message` and the generated code does not compile (uniffi-rs #1434).
 
 use fieldtrace_core::decode::DecodeError;
+use fieldtrace_core::handover::HandoverError;
+use fieldtrace_core::photo::PhotoError;
+use fieldtrace_core::sensors::SensorError;
+use fieldtrace_core::session::FlowError;
 use fieldtrace_core::sync::SyncError;
 use fieldtrace_core::Error as CoreError;
 
@@ -37,6 +41,10 @@ pub enum FieldTraceError {
     /// A failure of the platform or a bug (no entropy, no async runtime).
     #[error("{key}: {detail}")]
     Internal { key: String, detail: String },
+    /// A scanned handover offer or receipt is forged, altered, or from another co-op or an
+    /// uncertified phone: warn loudly and do not take the goods over on its word.
+    #[error("{key}: {detail}")]
+    Untrusted { key: String, detail: String },
 }
 
 impl FieldTraceError {
@@ -49,7 +57,8 @@ impl FieldTraceError {
             | FieldTraceError::EnrollmentNeeded { key, .. }
             | FieldTraceError::Unavailable { key, .. }
             | FieldTraceError::Rejected { key, .. }
-            | FieldTraceError::Internal { key, .. } => key,
+            | FieldTraceError::Internal { key, .. }
+            | FieldTraceError::Untrusted { key, .. } => key,
         }
     }
 
@@ -116,6 +125,82 @@ impl From<DecodeError> for FieldTraceError {
     }
 }
 
+impl From<FlowError> for FieldTraceError {
+    fn from(err: FlowError) -> Self {
+        let (key, detail) = parts(err.key(), &err);
+        match err {
+            FlowError::Core(inner) => inner.into(),
+            // A code or a name the user typed or scanned: scan or type it again.
+            FlowError::ManifestEntry { .. } | FlowError::Recipient { .. } | FlowError::PhotoRef { .. } => {
+                FieldTraceError::InvalidInput { key, detail }
+            }
+            // The goods or the trip are not in a state for this: tell the user.
+            FlowError::ContainmentCycle { .. }
+            | FlowError::NotInContainer { .. }
+            | FlowError::ContainerEmpty(_)
+            | FlowError::NoUnits(_)
+            | FlowError::NoManifest(_)
+            | FlowError::NothingLoaded(_)
+            | FlowError::AlreadyDeparted(_)
+            | FlowError::NothingToDeliver(_) => FieldTraceError::NotAllowed { key, detail },
+        }
+    }
+}
+
+impl From<HandoverError> for FieldTraceError {
+    fn from(err: HandoverError) -> Self {
+        let (key, detail) = parts(err.key(), &err);
+        match err {
+            HandoverError::Store(inner) => inner.into(),
+            HandoverError::QrInvalid(_) | HandoverError::InvalidOffer(_) => {
+                FieldTraceError::InvalidInput { key, detail }
+            }
+            HandoverError::WrongCoop { .. }
+            | HandoverError::NotCertified { .. }
+            | HandoverError::BadSignature { .. }
+            | HandoverError::UnknownDevice(_) => FieldTraceError::Untrusted { key, detail },
+            // No certified key yet: one sync fixes it, not a new enrollment.
+            HandoverError::NoDeviceKey
+            | HandoverError::UnknownOffer(_)
+            | HandoverError::AlreadyAccepted(_)
+            | HandoverError::NoOfferScanned
+            | HandoverError::OwnOffer => FieldTraceError::NotAllowed { key, detail },
+        }
+    }
+}
+
+impl From<PhotoError> for FieldTraceError {
+    fn from(err: PhotoError) -> Self {
+        let (key, detail) = parts(err.key(), &err);
+        match err {
+            PhotoError::Store(inner) => inner.into(),
+            // The photo handed over (or named) cannot be used: take or pick another.
+            PhotoError::Unreadable { .. }
+            | PhotoError::UnsupportedFormat { .. }
+            | PhotoError::TooLarge { .. }
+            | PhotoError::CannotFit { .. }
+            | PhotoError::InvalidRef { .. }
+            | PhotoError::NotFound { .. } => FieldTraceError::InvalidInput { key, detail },
+            PhotoError::Damaged { .. } | PhotoError::NoPhotoFolder | PhotoError::Io { .. } => {
+                FieldTraceError::Storage { key, detail }
+            }
+            PhotoError::Encode { .. } => FieldTraceError::Internal { key, detail },
+        }
+    }
+}
+
+impl From<SensorError> for FieldTraceError {
+    fn from(err: SensorError) -> Self {
+        let (key, detail) = parts(err.key(), &err);
+        match err {
+            SensorError::Core(inner) => inner.into(),
+            SensorError::NoHeader { .. } | SensorError::BadHeader { .. } | SensorError::InvalidImport { .. } => {
+                FieldTraceError::InvalidInput { key, detail }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +216,7 @@ mod tests {
             FieldTraceError::Unavailable { .. } => "Unavailable",
             FieldTraceError::Rejected { .. } => "Rejected",
             FieldTraceError::Internal { .. } => "Internal",
+            FieldTraceError::Untrusted { .. } => "Untrusted",
         }
     }
 
@@ -153,6 +239,20 @@ mod tests {
             (refused.into(), "role_forbidden", "Rejected"),
             (SyncError::Entropy("none".into()).into(), "entropy_unavailable", "Internal"),
             (DecodeError::InvalidRotation { degrees: 45 }.into(), "decode_invalid_rotation", "InvalidInput"),
+            (FlowError::NoManifest("T-1".into()).into(), "trip_no_manifest", "NotAllowed"),
+            (FlowError::Recipient { max: 100 }.into(), "delivery_recipient", "InvalidInput"),
+            (FlowError::Core(CoreError::NothingScanned).into(), "nothing_scanned", "NotAllowed"),
+            (
+                HandoverError::BadSignature { what: "offer", device: fieldtrace_core::model::DeviceId::new() }.into(),
+                "handover_bad_signature",
+                "Untrusted",
+            ),
+            (HandoverError::QrInvalid("x".into()).into(), "handover_qr_invalid", "InvalidInput"),
+            (HandoverError::NoDeviceKey.into(), "handover_no_device_key", "NotAllowed"),
+            (HandoverError::Store(CoreError::Busy).into(), "storage_busy", "Storage"),
+            (PhotoError::UnsupportedFormat { format: "gif".into() }.into(), "photo_unsupported_format", "InvalidInput"),
+            (PhotoError::NoPhotoFolder.into(), "photo_no_folder", "Storage"),
+            (SensorError::NoHeader { searched: 30 }.into(), "sensor_log_no_header", "InvalidInput"),
         ];
         for (err, key, expected) in cases {
             assert_eq!((err.key(), variant(&err)), (key, expected), "{err:?}");

@@ -9,7 +9,7 @@ use crate::sync::{self, EnrollmentInfo, SyncListener, SyncReport, SyncStatus};
 use crate::vocabulary::{AbnormalReason, Role};
 use fieldtrace_core::clock::SystemClock;
 use fieldtrace_core::model::{Actor, EventId, PartyId, PhotoRef};
-use fieldtrace_core::sync::{SyncClient, SyncConfig};
+use fieldtrace_core::sync::{SyncClient, SyncConfig, SyncError};
 use fieldtrace_core::{Session, Store};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::task::AbortHandle;
@@ -28,8 +28,9 @@ pub struct FieldTraceConfig {
 pub struct FieldTrace {
     /// `Session` methods take `&mut self` (it remembers the last scan); taps come from one UI
     /// thread, but a background sync worker may ask for counts at the same time.
-    session: Mutex<Session>,
-    sync: SyncClient,
+    pub(crate) session: Mutex<Session>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) sync: SyncClient,
     /// The task forwarding sync status to the app's listener, if one is set.
     listener: Mutex<Option<AbortHandle>>,
 }
@@ -37,20 +38,35 @@ pub struct FieldTrace {
 /// Locks `mutex`, keeping going after a panic in another holder: uniffi turns a panic into a
 /// foreign exception, and the guarded state (the last scan, recent receipts, a task handle) stays
 /// valid after one, while a poisoned lock would fail every later call.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[uniffi::export]
 impl FieldTrace {
-    /// Opens (creating or upgrading) the database at `db_path` for the user in `config`.
+    /// Opens (creating or upgrading) the database at `db_path` for the user in `config`, or,
+    /// with no `config`, for the user this phone is enrolled as (`EnrollmentNeeded` when it is
+    /// not enrolled). `enroll` switches to the enrolled user in place: no reopening.
     #[uniffi::constructor]
-    pub fn open(db_path: String, config: FieldTraceConfig) -> Result<Arc<Self>, FieldTraceError> {
+    pub fn open(db_path: String, config: Option<FieldTraceConfig>) -> Result<Arc<Self>, FieldTraceError> {
         let store = Arc::new(Store::open(&db_path)?);
-        let user = Actor { party: PartyId::new(config.party_id), role: config.role.into() };
+        let sync = SyncClient::new(store.clone(), SyncConfig::default())?;
+        let user = match config {
+            Some(config) => Actor { party: PartyId::new(config.party_id), role: config.role.into() },
+            None => {
+                let enrollment = sync.enrollment()?.ok_or(SyncError::NotEnrolled)?;
+                Actor { party: enrollment.party, role: enrollment.role }
+            }
+        };
         let session = Session::new(store.clone(), user, Arc::new(SystemClock));
-        let sync = SyncClient::new(store, SyncConfig::default())?;
-        Ok(Arc::new(Self { session: Mutex::new(session), sync, listener: Mutex::new(None) }))
+        Ok(Arc::new(Self { session: Mutex::new(session), store, sync, listener: Mutex::new(None) }))
+    }
+
+    /// Who reports from this phone now (the enrolled user once `enroll` succeeded).
+    pub fn user(&self) -> FieldTraceConfig {
+        let session = lock(&self.session);
+        let user = session.user();
+        FieldTraceConfig { party_id: user.party.0.clone(), role: user.role.into() }
     }
 
     /// Reads a scanned payload (QR/Data Matrix/barcode text or a typed code) and says what this
@@ -144,9 +160,13 @@ impl FieldTrace {
 /// context (`async_runtime = "tokio"`), which reqwest and the core's retry timers need.
 #[uniffi::export(async_runtime = "tokio")]
 impl FieldTrace {
-    /// Enrolls this phone with the co-op named by a scanned enrollment QR. Safe to retry.
+    /// Enrolls this phone with the co-op named by a scanned enrollment QR, and reports as the
+    /// enrolled party and role from now on. Safe to retry.
     pub async fn enroll(&self, qr_text: String) -> Result<EnrollmentInfo, FieldTraceError> {
-        Ok(self.sync.enroll(&qr_text).await?.into())
+        let enrollment = self.sync.enroll(&qr_text).await?;
+        let user = Actor { party: enrollment.party.clone(), role: enrollment.role };
+        lock(&self.session).set_user(user);
+        Ok(enrollment.into())
     }
 
     /// Pushes every waiting report, then pulls what other phones recorded. On an error, what

@@ -31,6 +31,10 @@ pub struct SyncStatus {
     pub last_success_ms: Option<i64>,
     /// Error key of the last sync, if it failed (same keys as `FieldTraceError`).
     pub last_error_key: Option<String>,
+    /// Photos of reports not yet on the server (they follow their reports).
+    pub photos_pending: u64,
+    /// Error key of the last photo upload round, if it failed (the sync itself may have succeeded).
+    pub photo_error_key: Option<String>,
 }
 
 /// What one `syncNow` did.
@@ -48,6 +52,13 @@ pub struct SyncReport {
     pub bytes_received: u64,
     /// Local events still waiting afterwards.
     pub pending: u64,
+    /// Photos the server confirmed complete in this sync (sent now or already held).
+    pub photos_uploaded: u64,
+    pub photo_bytes_sent: u64,
+    /// Photo upload attempts that failed; the photos stay queued with the reason.
+    pub photo_failures: u64,
+    /// Photos still waiting afterwards.
+    pub photos_pending: u64,
 }
 
 /// Who this phone is enrolled as, with which co-op server.
@@ -88,6 +99,8 @@ impl From<core::SyncStatus> for SyncStatus {
             pulled: status.pulled,
             last_success_ms: status.last_success_ms,
             last_error_key: status.last_error,
+            photos_pending: status.photos_pending,
+            photo_error_key: status.photo_error,
         }
     }
 }
@@ -102,6 +115,10 @@ impl From<core::SyncReport> for SyncReport {
             bytes_sent: report.bytes_sent,
             bytes_received: report.bytes_received,
             pending: report.pending,
+            photos_uploaded: report.photos_uploaded,
+            photo_bytes_sent: report.photo_bytes_sent,
+            photo_failures: report.photo_failures,
+            photos_pending: report.photos_pending,
         }
     }
 }

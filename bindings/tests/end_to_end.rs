@@ -18,7 +18,7 @@ const CODE: &str = "BATCH-2026-KIWI-0001";
 
 fn open(dir: &tempfile::TempDir, party: &str) -> Arc<FieldTrace> {
     let path = dir.path().join("phone.db").to_string_lossy().into_owned();
-    FieldTrace::open(path, FieldTraceConfig { party_id: party.into(), role: Role::Farmer }).expect("open")
+    FieldTrace::open(path, Some(FieldTraceConfig { party_id: party.into(), role: Role::Farmer })).expect("open")
 }
 
 #[test]

@@ -184,6 +184,29 @@ pub fn mint_trace_codes(count: usize, taken: impl Fn(TraceCode) -> bool) -> Resu
 }
 
 /// The symbol's modules, one bit each, without quiet zone.
+/// Any text's QR symbol for a screen to draw (a handover offer or receipt shown phone to phone):
+/// `side` modules per side, quiet zone included, row-major in `dark`. Error correction M, like
+/// the labels, so the sizes measured in `docs/handover.md` hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrModules {
+    pub side: u32,
+    pub dark: Vec<bool>,
+}
+
+/// The QR symbol of `text`; `label_encoding` when it does not fit in one (over ~2,300 bytes).
+pub fn qr_modules_of(text: &str) -> Result<QrModules, LabelError> {
+    let modules = qr_modules(text)?;
+    let (width, side) = (modules.getWidth(), modules.getWidth() + 2 * QUIET_ZONE);
+    let dark = (0..side)
+        .flat_map(|y| (0..side).map(move |x| (x, y)))
+        .map(|(x, y)| match (x.checked_sub(QUIET_ZONE), y.checked_sub(QUIET_ZONE)) {
+            (Some(mx), Some(my)) if mx < width && my < width => modules.get(mx, my),
+            _ => false,
+        })
+        .collect();
+    Ok(QrModules { side, dark })
+}
+
 fn qr_modules(text: &str) -> Result<BitMatrix, LabelError> {
     let hints = EncodeHints {
         ErrorCorrection: Some(ERROR_CORRECTION.to_owned()),
@@ -200,6 +223,21 @@ mod tests {
     use super::*;
     use crate::decode::{decode_frame, decode_image};
     use crate::payload::{parse_payload, Payload};
+
+    #[test]
+    fn any_text_becomes_modules_that_decode_back_to_it() {
+        let text = "FTHO1:ABC123 $%*+-./:";
+        let qr = qr_modules_of(text).expect("symbol");
+        assert_eq!(qr.dark.len(), (qr.side * qr.side) as usize);
+        let px = 4usize;
+        let side = qr.side as usize * px;
+        let luma: Vec<u8> = (0..side * side)
+            .map(|i| if qr.dark[(i / side / px) * qr.side as usize + (i % side) / px] { 0 } else { 255 })
+            .collect();
+        let codes = decode_frame(side as u32, side as u32, side as u32, &luma, 0).expect("decode");
+        assert_eq!(codes.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), [text]);
+        assert!(matches!(qr_modules_of(&"x".repeat(5_000)), Err(LabelError::Encoding { .. })));
+    }
 
     fn code() -> TraceCode {
         TraceCode::from_value(0x2_3456_789A_BCDE).expect("in range")

@@ -29,6 +29,8 @@ final class AppModel: ObservableObject {
     @Published private(set) var message: String?
 
     let camera = Camera()
+    /// The driver's and assistant's screens (they borrow the camera while on show).
+    private(set) lazy var flows = FlowsModel(reports: self)
     private let feedback = Feedback()
     private var kit: FieldKit?
     private var busy = false
@@ -48,7 +50,7 @@ final class AppModel: ObservableObject {
         }
     }
 
-    private var wantsCodes: Bool { step == .enroll || step == .scanning }
+    var wantsCodes: Bool { step == .enroll || step == .scanning }
 
     func onCode(_ text: String) {
         let now = Date()

@@ -1,6 +1,7 @@
 import SwiftUI
 
-/// The iOS shell: the same one screen as the Android app. All logic is in FieldKit.
+/// The iOS shell: the same screens as the Android app (one-tap reporting, and the role's flow
+/// screens as tabs). All logic is in FieldKit.
 @main
 struct FieldTraceApp: App {
     @Environment(\.scenePhase) private var phase
@@ -13,7 +14,7 @@ struct FieldTraceApp: App {
 
     var body: some Scene {
         WindowGroup {
-            ContentView(model: model)
+            RootView(reports: model, flows: model.flows)
         }
         .onChange(of: phase) { phase in
             switch phase {

@@ -18,45 +18,37 @@ actor KitHolder {
         await serially { await self.openEnrolled() }
     }
 
-    /// Enrolls from a scanned `fieldtrace://enroll?…` QR, then reopens as the enrolled user.
+    /// Enrolls from a scanned `fieldtrace://enroll?…` QR; the store reports as the enrolled user
+    /// from then on (the core switches in place): no reopening.
     func enroll(qrText: String) async -> FieldResult<EnrollmentInfo> {
         await serially { await self.enrollNow(qrText: qrText) }
     }
 
     private func openEnrolled() async -> FieldKit? {
         if enrolled { return kit }
-        guard let store = try? await probe(), case .ok(let info?) = await store.enrollment() else { return nil }
-        return try? await reopen(as: info)
+        if kit == nil, let path = try? Self.dbPath(), let opened = try? await FieldKit.openEnrolled(dbPath: path) {
+            kit = opened
+            enrolled = true
+        }
+        return enrolled ? kit : nil
     }
 
     private func enrollNow(qrText: String) async -> FieldResult<EnrollmentInfo> {
         let opened: FieldKit
         do {
-            opened = try await probe()
+            if let kit {
+                opened = kit
+            } else {
+                // Never reported under: reports need enrollment, which switches the user.
+                opened = try await FieldKit.open(dbPath: try Self.dbPath(), partyId: "unenrolled", role: .farmer)
+                kit = opened
+            }
         } catch {
             return .failed(error as? FieldTraceError ?? .Internal(key: "ffi_internal", detail: "\(error)"))
         }
         let result = await opened.enroll(qrText: qrText)
-        if case .ok(let info) = result { _ = try? await reopen(as: info) }
+        if case .ok = result { enrolled = true }
         return result
-    }
-
-    /// `FieldTrace.open` takes the user's identity, which only the enrollment stored in the same
-    /// database knows: read it with a placeholder identity, then reopen as the real user.
-    private func probe() async throws -> FieldKit {
-        if let kit { return kit }
-        let opened = try await FieldKit.open(dbPath: try Self.dbPath(), partyId: "unenrolled", role: .farmer)
-        kit = opened
-        return opened
-    }
-
-    private func reopen(as info: EnrollmentInfo) async throws -> FieldKit {
-        kit?.close()
-        kit = nil
-        let opened = try await FieldKit.open(dbPath: try Self.dbPath(), partyId: info.partyId, role: info.role)
-        kit = opened
-        enrolled = true
-        return opened
     }
 
     private func serially<T>(_ body: @escaping () async -> T) async -> T {

@@ -108,6 +108,19 @@ impl Session {
         self.working_lot = lot;
     }
 
+    /// Changes who reports from now on (a phone that enrolled in place, without reopening). The
+    /// last scan and the recent reports are forgotten: they were the previous user's.
+    pub fn set_user(&mut self, user: Actor) {
+        self.user = user;
+        self.current = None;
+        self.recent.clear();
+    }
+
+    /// Who reports: the actor of every event this session records.
+    pub fn user(&self) -> &Actor {
+        &self.user
+    }
+
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }

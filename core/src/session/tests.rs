@@ -260,3 +260,19 @@ fn an_assistants_piece_count_leaves_out_undone_reports() {
     assert_eq!(counts.total, 2, "three reports, one undone, the correction is no piece");
     assert_eq!(counts.days[0].date, "2026-11-23");
 }
+
+#[test]
+fn a_new_user_reports_as_themselves_and_forgets_the_previous_users_scan() {
+    let (mut session, _) = farmer_session();
+    session.scan("KIWI-0001").expect("scan");
+    session.report_normal().expect("report");
+    let driver = Actor { party: PartyId::new("driver-zhang"), role: Role::Driver };
+    session.set_user(driver.clone());
+    assert_eq!(session.user(), &driver);
+    assert!(matches!(session.report_normal(), Err(Error::NothingScanned)));
+    session.scan("KIWI-0001").expect("scan");
+    let receipt = session.report_normal().expect("not a repeat of the farmer's tap");
+    assert!(!receipt.duplicate);
+    let stored = session.store().event(receipt.event_id).expect("read").expect("stored");
+    assert_eq!(stored.event.actor, driver);
+}

@@ -33,6 +33,20 @@ public final class FieldKit: @unchecked Sendable {
         }
     }
 
+    /// Opens the database at `dbPath` as the user this phone is enrolled as. Throws
+    /// `FieldTraceError.EnrollmentNeeded` when it is not enrolled: open with `open` and a sign-in
+    /// guess, then `enroll` in place (Kotlin: `openEnrolled`).
+    public static func openEnrolled(dbPath: String) async throws -> FieldKit {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try FieldKit(trace: FieldTrace.open(dbPath: dbPath, config: nil)) })
+            }
+        }
+    }
+
+    /// Who reports from this phone now (the enrolled user once `enroll` succeeded).
+    public func user() async -> FieldResult<FieldTraceConfig> { await call { self.trace.user() } }
+
     /// The latest sync status (Kotlin: `syncStatus.value`).
     public var latestSyncStatus: SyncStatus { relay.latest }
 
@@ -43,7 +57,8 @@ public final class FieldKit: @unchecked Sendable {
     /// Who this phone is enrolled as, or nil before enrollment.
     public func enrollment() async -> FieldResult<EnrollmentInfo?> { await call { try self.trace.enrollment() } }
 
-    /// Enrolls with the co-op named by a scanned enrollment QR. Safe to retry.
+    /// Enrolls with the co-op named by a scanned enrollment QR and reports as the enrolled user
+    /// from then on: no reopening. Safe to retry.
     public func enroll(qrText: String) async -> FieldResult<EnrollmentInfo> {
         await FieldResult.of { try await trace.enroll(qrText: qrText) }
     }
@@ -84,7 +99,7 @@ public final class FieldKit: @unchecked Sendable {
         relay.finish()
     }
 
-    private func call<T>(_ body: @escaping () throws -> T) async -> FieldResult<T> {
+    func call<T>(_ body: @escaping () throws -> T) async -> FieldResult<T> {
         await withCheckedContinuation { continuation in
             io.async { continuation.resume(returning: FieldResult(catching: body)) }
         }

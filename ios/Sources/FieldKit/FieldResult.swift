@@ -44,7 +44,7 @@ extension FieldTraceError {
         switch self {
         case .InvalidInput(let key, _), .NotAllowed(let key, _), .Storage(let key, _),
              .EnrollmentNeeded(let key, _), .Unavailable(let key, _), .Rejected(let key, _),
-             .Internal(let key, _):
+             .Internal(let key, _), .Untrusted(let key, _):
             return key
         }
     }
@@ -54,7 +54,7 @@ extension FieldTraceError {
         switch self {
         case .InvalidInput(_, let detail), .NotAllowed(_, let detail), .Storage(_, let detail),
              .EnrollmentNeeded(_, let detail), .Unavailable(_, let detail), .Rejected(_, let detail),
-             .Internal(_, let detail):
+             .Internal(_, let detail), .Untrusted(_, let detail):
             return detail
         }
     }

@@ -487,6 +487,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -529,6 +545,22 @@ fileprivate struct FfiConverterFloat: FfiConverterPrimitive {
 
     public static func write(_ value: Float, into buf: inout [UInt8]) {
         writeFloat(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
     }
 }
 
@@ -641,7 +673,8 @@ public protocol FieldTraceProtocol: AnyObject, Sendable {
     func decodeFrame(width: UInt32, height: UInt32, rowStride: UInt32, luma: Data, rotationDegrees: UInt32) throws  -> [DecodedCode]
     
     /**
-     * Enrolls this phone with the co-op named by a scanned enrollment QR. Safe to retry.
+     * Enrolls this phone with the co-op named by a scanned enrollment QR, and reports as the
+     * enrolled party and role from now on. Safe to retry.
      */
     func enroll(qrText: String) async throws  -> EnrollmentInfo
     
@@ -710,6 +743,97 @@ public protocol FieldTraceProtocol: AnyObject, Sendable {
      */
     func undo(eventId: String) throws  -> Receipt
     
+    /**
+     * Who reports from this phone now (the enrolled user once `enroll` succeeded).
+     */
+    func user()  -> FieldTraceConfig
+    
+    /**
+     * Records that the scanned units of `trip` (none scanned: what the trip departed with, else
+     * its manifest) were handed to `recipient`, with optional photos from `save_photo`.
+     */
+    func confirmDelivery(trip: String, scanned: [String], recipient: String, photos: [String], note: String?) throws  -> DeliveryReceipt
+    
+    /**
+     * What the scanned container holds now.
+     */
+    func contents(container: String) throws  -> ContainerContents
+    
+    /**
+     * Packs the scanned units into the scanned container (box, pallet); a unit in another
+     * container leaves it. Refused, with nothing recorded, if a unit is or holds the container.
+     */
+    func pack(container: String, units: [String]) throws  -> PackResult
+    
+    /**
+     * Photos waiting for the server, failing, uploaded.
+     */
+    func photoQueue() throws  -> PhotoQueue
+    
+    /**
+     * This user's pieces per day in `month` (`YYYY-MM`), undone records excluded.
+     */
+    func pieceCounts(month: String) throws  -> PieceCounts
+    
+    /**
+     * 异常 with photos saved by `save_photo` (each must be on this phone).
+     */
+    func reportAbnormalWithPhotos(reason: AbnormalReason, note: String?, photos: [String]) throws  -> Receipt
+    
+    /**
+     * Compresses a camera photo (JPEG or PNG bytes; ≤ 1280 px, ≤ 200 KB JPEG) and keeps it on the
+     * phone; returns its SHA-256 (hex) to attach to a report. Takes up to a second or two: call it
+     * off the main thread. It uploads after the report that names it reaches the server.
+     */
+    func savePhoto(encoded: Data) throws  -> String
+    
+    /**
+     * Sets a trip's manifest to the scanned units (a manifest built on the device; one from the
+     * server arrives by sync). Returns the recorded event's id.
+     */
+    func setTripManifest(trip: String, units: [String]) throws  -> String
+    
+    /**
+     * Sets (or clears) the lot that codes never seen with a lot are filed under (today's picking).
+     */
+    func setWorkingLot(lotId: String?) 
+    
+    /**
+     * Takes the scanned units out of the scanned container; each must be directly in it.
+     */
+    func unpack(container: String, units: [String]) throws  -> PackResult
+    
+    /**
+     * Empties the scanned container (a box taken off a pallet keeps its own contents).
+     */
+    func unpackAll(container: String) throws  -> PackResult
+    
+    /**
+     * A handover session for the current user. Signing needs the co-op's certificate for this
+     * phone's key (enroll, or sync once): until then `handover_no_device_key`.
+     */
+    func handover()  -> HandoverSession
+    
+    /**
+     * Starts (or resumes) loading `trip` against its manifest (built here with
+     * `set_trip_manifest`, or received by sync). `trip_no_manifest` when there is none yet.
+     */
+    func startLoading(trip: String) throws  -> LoadingSession
+    
+    /**
+     * Reads a logger app's CSV export (times without an offset are at `utc_offset_minutes`) and
+     * imports its good lines; bad lines come back in `line_errors`.
+     */
+    func importLoggerCsv(logger: String, boxLabel: String, lotId: String?, csvText: String, utcOffsetMinutes: Int32, minExcursionMinutes: UInt32?) throws  -> SensorImportReport
+    
+    /**
+     * Stores readings a logger in box `box_label` (as scanned) handed over by Bluetooth, and
+     * records the excursions they show. `lot_id` absent: the lot the logger or box is known under.
+     * `utc_offset_minutes` is the offset the readings' times are kept in (China: 480).
+     * `min_excursion_minutes` absent: 30.
+     */
+    func importLoggerReadings(logger: String, boxLabel: String, lotId: String?, readings: [LoggerReading], utcOffsetMinutes: Int32, minExcursionMinutes: UInt32?) throws  -> SensorImportReport
+    
 }
 /**
  * One phone's FieldTrace: open it once per database file and keep it for the app's life.
@@ -768,14 +892,16 @@ open class FieldTrace: FieldTraceProtocol, @unchecked Sendable {
 
     
     /**
-     * Opens (creating or upgrading) the database at `db_path` for the user in `config`.
+     * Opens (creating or upgrading) the database at `db_path` for the user in `config`, or,
+     * with no `config`, for the user this phone is enrolled as (`EnrollmentNeeded` when it is
+     * not enrolled). `enroll` switches to the enrolled user in place: no reopening.
      */
-public static func `open`(dbPath: String, config: FieldTraceConfig)throws  -> FieldTrace  {
+public static func `open`(dbPath: String, config: FieldTraceConfig?)throws  -> FieldTrace  {
     return try  FfiConverterTypeFieldTrace_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
         uniffiCallStatus in
     uniffi_fieldtrace_ffi_fn_constructor_fieldtrace_open(
         FfiConverterString.lower(dbPath),
-        FfiConverterTypeFieldTraceConfig_lower(config),uniffiCallStatus
+        FfiConverterOptionTypeFieldTraceConfig.lower(config),uniffiCallStatus
     )
 })
 }
@@ -811,7 +937,8 @@ open func decodeFrame(width: UInt32, height: UInt32, rowStride: UInt32, luma: Da
 }
     
     /**
-     * Enrolls this phone with the co-op named by a scanned enrollment QR. Safe to retry.
+     * Enrolls this phone with the co-op named by a scanned enrollment QR, and reports as the
+     * enrolled party and role from now on. Safe to retry.
      */
 open func enroll(qrText: String)async throws  -> EnrollmentInfo  {
     return
@@ -998,6 +1125,240 @@ open func undo(eventId: String)throws  -> Receipt  {
 })
 }
     
+    /**
+     * Who reports from this phone now (the enrolled user once `enroll` succeeded).
+     */
+open func user() -> FieldTraceConfig  {
+    return try!  FfiConverterTypeFieldTraceConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_user(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records that the scanned units of `trip` (none scanned: what the trip departed with, else
+     * its manifest) were handed to `recipient`, with optional photos from `save_photo`.
+     */
+open func confirmDelivery(trip: String, scanned: [String], recipient: String, photos: [String], note: String?)throws  -> DeliveryReceipt  {
+    return try  FfiConverterTypeDeliveryReceipt_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_confirm_delivery(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(trip),
+        FfiConverterSequenceString.lower(scanned),
+        FfiConverterString.lower(recipient),
+        FfiConverterSequenceString.lower(photos),
+        FfiConverterOptionString.lower(note),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What the scanned container holds now.
+     */
+open func contents(container: String)throws  -> ContainerContents  {
+    return try  FfiConverterTypeContainerContents_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_contents(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(container),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Packs the scanned units into the scanned container (box, pallet); a unit in another
+     * container leaves it. Refused, with nothing recorded, if a unit is or holds the container.
+     */
+open func pack(container: String, units: [String])throws  -> PackResult  {
+    return try  FfiConverterTypePackResult_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_pack(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(container),
+        FfiConverterSequenceString.lower(units),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Photos waiting for the server, failing, uploaded.
+     */
+open func photoQueue()throws  -> PhotoQueue  {
+    return try  FfiConverterTypePhotoQueue_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_photo_queue(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This user's pieces per day in `month` (`YYYY-MM`), undone records excluded.
+     */
+open func pieceCounts(month: String)throws  -> PieceCounts  {
+    return try  FfiConverterTypePieceCounts_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_piece_counts(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(month),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * 异常 with photos saved by `save_photo` (each must be on this phone).
+     */
+open func reportAbnormalWithPhotos(reason: AbnormalReason, note: String?, photos: [String])throws  -> Receipt  {
+    return try  FfiConverterTypeReceipt_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_report_abnormal_with_photos(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAbnormalReason_lower(reason),
+        FfiConverterOptionString.lower(note),
+        FfiConverterSequenceString.lower(photos),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Compresses a camera photo (JPEG or PNG bytes; ≤ 1280 px, ≤ 200 KB JPEG) and keeps it on the
+     * phone; returns its SHA-256 (hex) to attach to a report. Takes up to a second or two: call it
+     * off the main thread. It uploads after the report that names it reaches the server.
+     */
+open func savePhoto(encoded: Data)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_save_photo(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(encoded),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sets a trip's manifest to the scanned units (a manifest built on the device; one from the
+     * server arrives by sync). Returns the recorded event's id.
+     */
+open func setTripManifest(trip: String, units: [String])throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_set_trip_manifest(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(trip),
+        FfiConverterSequenceString.lower(units),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sets (or clears) the lot that codes never seen with a lot are filed under (today's picking).
+     */
+open func setWorkingLot(lotId: String?)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_set_working_lot(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(lotId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Takes the scanned units out of the scanned container; each must be directly in it.
+     */
+open func unpack(container: String, units: [String])throws  -> PackResult  {
+    return try  FfiConverterTypePackResult_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_unpack(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(container),
+        FfiConverterSequenceString.lower(units),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Empties the scanned container (a box taken off a pallet keeps its own contents).
+     */
+open func unpackAll(container: String)throws  -> PackResult  {
+    return try  FfiConverterTypePackResult_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_unpack_all(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(container),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A handover session for the current user. Signing needs the co-op's certificate for this
+     * phone's key (enroll, or sync once): until then `handover_no_device_key`.
+     */
+open func handover() -> HandoverSession  {
+    return try!  FfiConverterTypeHandoverSession_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_handover(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts (or resumes) loading `trip` against its manifest (built here with
+     * `set_trip_manifest`, or received by sync). `trip_no_manifest` when there is none yet.
+     */
+open func startLoading(trip: String)throws  -> LoadingSession  {
+    return try  FfiConverterTypeLoadingSession_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_start_loading(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(trip),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reads a logger app's CSV export (times without an offset are at `utc_offset_minutes`) and
+     * imports its good lines; bad lines come back in `line_errors`.
+     */
+open func importLoggerCsv(logger: String, boxLabel: String, lotId: String?, csvText: String, utcOffsetMinutes: Int32, minExcursionMinutes: UInt32?)throws  -> SensorImportReport  {
+    return try  FfiConverterTypeSensorImportReport_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_import_logger_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(logger),
+        FfiConverterString.lower(boxLabel),
+        FfiConverterOptionString.lower(lotId),
+        FfiConverterString.lower(csvText),
+        FfiConverterInt32.lower(utcOffsetMinutes),
+        FfiConverterOptionUInt32.lower(minExcursionMinutes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stores readings a logger in box `box_label` (as scanned) handed over by Bluetooth, and
+     * records the excursions they show. `lot_id` absent: the lot the logger or box is known under.
+     * `utc_offset_minutes` is the offset the readings' times are kept in (China: 480).
+     * `min_excursion_minutes` absent: 30.
+     */
+open func importLoggerReadings(logger: String, boxLabel: String, lotId: String?, readings: [LoggerReading], utcOffsetMinutes: Int32, minExcursionMinutes: UInt32?)throws  -> SensorImportReport  {
+    return try  FfiConverterTypeSensorImportReport_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_fieldtrace_import_logger_readings(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(logger),
+        FfiConverterString.lower(boxLabel),
+        FfiConverterOptionString.lower(lotId),
+        FfiConverterSequenceTypeLoggerReading.lower(readings),
+        FfiConverterInt32.lower(utcOffsetMinutes),
+        FfiConverterOptionUInt32.lower(minExcursionMinutes),uniffiCallStatus
+    )
+})
+}
+    
 
     
 }
@@ -1041,6 +1402,434 @@ public func FfiConverterTypeFieldTrace_lift(_ handle: UInt64) throws -> FieldTra
 #endif
 public func FfiConverterTypeFieldTrace_lower(_ value: FieldTrace) -> UInt64 {
     return FfiConverterTypeFieldTrace.lower(value)
+}
+
+
+
+
+
+
+/**
+ * One handover on this phone, as giver or receiver. Keep it for the handover's screens; a new
+ * one starts fresh (a half-checked offer is forgotten, nothing is recorded until `accept`).
+ */
+public protocol HandoverSessionProtocol: AnyObject, Sendable {
+    
+    /**
+     * Receiver: accepts as checked (unchecked boxes count as missing), records the signed
+     * acceptance and returns the receipt QR text for the giver.
+     */
+    func accept() throws  -> HandoverAcceptance
+    
+    /**
+     * Receiver: one box checked, normal (`abnormal` absent) or abnormal with a reason.
+     */
+    func checkUnit(scanned: String, abnormal: AbnormalReason?) throws  -> ReceivingProgress
+    
+    /**
+     * Giver: records a signed offer of the scanned boxes and returns the QR text to show.
+     */
+    func offer(trip: String?, scanned: [String]) throws  -> HandoverOffer
+    
+    /**
+     * Receiver: reads and checks a scanned offer QR offline; a forged or altered offer is
+     * `Untrusted`. Starts the box-by-box check.
+     */
+    func reviewOffer(qrText: String) throws  -> OfferReview
+    
+    /**
+     * Giver: checks the receiver's receipt QR against the offer made here and files it.
+     */
+    func storeReceipt(qrText: String) throws  -> HandoverReceipt
+    
+}
+/**
+ * One handover on this phone, as giver or receiver. Keep it for the handover's screens; a new
+ * one starts fresh (a half-checked offer is forgotten, nothing is recorded until `accept`).
+ */
+open class HandoverSession: HandoverSessionProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldtrace_ffi_fn_clone_handoversession(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldtrace_ffi_fn_free_handoversession(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Receiver: accepts as checked (unchecked boxes count as missing), records the signed
+     * acceptance and returns the receipt QR text for the giver.
+     */
+open func accept()throws  -> HandoverAcceptance  {
+    return try  FfiConverterTypeHandoverAcceptance_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_handoversession_accept(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Receiver: one box checked, normal (`abnormal` absent) or abnormal with a reason.
+     */
+open func checkUnit(scanned: String, abnormal: AbnormalReason?)throws  -> ReceivingProgress  {
+    return try  FfiConverterTypeReceivingProgress_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_handoversession_check_unit(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(scanned),
+        FfiConverterOptionTypeAbnormalReason.lower(abnormal),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Giver: records a signed offer of the scanned boxes and returns the QR text to show.
+     */
+open func offer(trip: String?, scanned: [String])throws  -> HandoverOffer  {
+    return try  FfiConverterTypeHandoverOffer_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_handoversession_offer(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(trip),
+        FfiConverterSequenceString.lower(scanned),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Receiver: reads and checks a scanned offer QR offline; a forged or altered offer is
+     * `Untrusted`. Starts the box-by-box check.
+     */
+open func reviewOffer(qrText: String)throws  -> OfferReview  {
+    return try  FfiConverterTypeOfferReview_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_handoversession_review_offer(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(qrText),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Giver: checks the receiver's receipt QR against the offer made here and files it.
+     */
+open func storeReceipt(qrText: String)throws  -> HandoverReceipt  {
+    return try  FfiConverterTypeHandoverReceipt_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_handoversession_store_receipt(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(qrText),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHandoverSession: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = HandoverSession
+
+    public static func lift(_ handle: UInt64) throws -> HandoverSession {
+        return HandoverSession(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: HandoverSession) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HandoverSession {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HandoverSession, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandoverSession_lift(_ handle: UInt64) throws -> HandoverSession {
+    return try FfiConverterTypeHandoverSession.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandoverSession_lower(_ value: HandoverSession) -> UInt64 {
+    return FfiConverterTypeHandoverSession.lower(value)
+}
+
+
+
+
+
+
+/**
+ * One driver's loading of one trip. Its state is rebuilt from the phone's database, so starting
+ * it again (after a restart, a sync) resumes where it was.
+ */
+public protocol LoadingSessionProtocol: AnyObject, Sendable {
+    
+    /**
+     * The vehicle leaves: records loaded of expected, the missing and off-manifest codes.
+     */
+    func depart(note: String?) throws  -> DepartureReceipt
+    
+    /**
+     * The manifest's codes, in order.
+     */
+    func manifest()  -> [String]
+    
+    /**
+     * Where loading stands now.
+     */
+    func progress()  -> LoadingProgress
+    
+    /**
+     * Re-reads the manifest and the trip's loads (after a sync brought another phone's scans).
+     */
+    func reload() throws  -> LoadingProgress
+    
+    /**
+     * A unit scanned at the vehicle: loaded, not on the manifest, or already loaded.
+     */
+    func scan(payload: String) throws  -> LoadScan
+    
+    /**
+     * Takes back a loading scan made in the last 10 seconds.
+     */
+    func undo(eventId: String) throws  -> Receipt
+    
+}
+/**
+ * One driver's loading of one trip. Its state is rebuilt from the phone's database, so starting
+ * it again (after a restart, a sync) resumes where it was.
+ */
+open class LoadingSession: LoadingSessionProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_fieldtrace_ffi_fn_clone_loadingsession(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_fieldtrace_ffi_fn_free_loadingsession(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The vehicle leaves: records loaded of expected, the missing and off-manifest codes.
+     */
+open func depart(note: String?)throws  -> DepartureReceipt  {
+    return try  FfiConverterTypeDepartureReceipt_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_loadingsession_depart(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(note),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The manifest's codes, in order.
+     */
+open func manifest() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_loadingsession_manifest(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where loading stands now.
+     */
+open func progress() -> LoadingProgress  {
+    return try!  FfiConverterTypeLoadingProgress_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_loadingsession_progress(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Re-reads the manifest and the trip's loads (after a sync brought another phone's scans).
+     */
+open func reload()throws  -> LoadingProgress  {
+    return try  FfiConverterTypeLoadingProgress_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_loadingsession_reload(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A unit scanned at the vehicle: loaded, not on the manifest, or already loaded.
+     */
+open func scan(payload: String)throws  -> LoadScan  {
+    return try  FfiConverterTypeLoadScan_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_loadingsession_scan(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(payload),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Takes back a loading scan made in the last 10 seconds.
+     */
+open func undo(eventId: String)throws  -> Receipt  {
+    return try  FfiConverterTypeReceipt_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_method_loadingsession_undo(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(eventId),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoadingSession: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = LoadingSession
+
+    public static func lift(_ handle: UInt64) throws -> LoadingSession {
+        return LoadingSession(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: LoadingSession) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoadingSession {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: LoadingSession, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadingSession_lift(_ handle: UInt64) throws -> LoadingSession {
+    return try FfiConverterTypeLoadingSession.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadingSession_lower(_ value: LoadingSession) -> UInt64 {
+    return FfiConverterTypeLoadingSession.lower(value)
 }
 
 
@@ -1257,6 +2046,136 @@ public func FfiConverterTypeSyncListener_lower(_ value: SyncListener) -> UInt64 
 
 
 /**
+ * A box that arrived abnormal (or, with reason `Missing`, did not arrive).
+ */
+public struct BoxCondition: Equatable, Hashable {
+    public var code: String
+    public var reason: AbnormalReason
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: String, reason: AbnormalReason) {
+        self.code = code
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BoxCondition: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBoxCondition: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BoxCondition {
+        return
+            try BoxCondition(
+                code: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterTypeAbnormalReason.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BoxCondition, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterTypeAbnormalReason.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBoxCondition_lift(_ buf: RustBuffer) throws -> BoxCondition {
+    return try FfiConverterTypeBoxCondition.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBoxCondition_lower(_ value: BoxCondition) -> RustBuffer {
+    return FfiConverterTypeBoxCondition.lower(value)
+}
+
+
+/**
+ * What a container holds now.
+ */
+public struct ContainerContents: Equatable, Hashable {
+    public var container: String
+    /**
+     * Directly inside (a pallet's boxes), sorted.
+     */
+    public var direct: [String]
+    /**
+     * At every depth (the boxes and their items), sorted.
+     */
+    public var all: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(container: String, 
+        /**
+         * Directly inside (a pallet's boxes), sorted.
+         */direct: [String], 
+        /**
+         * At every depth (the boxes and their items), sorted.
+         */all: [String]) {
+        self.container = container
+        self.direct = direct
+        self.all = all
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ContainerContents: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContainerContents: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContainerContents {
+        return
+            try ContainerContents(
+                container: FfiConverterString.read(from: &buf), 
+                direct: FfiConverterSequenceString.read(from: &buf), 
+                all: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ContainerContents, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.container, into: &buf)
+        FfiConverterSequenceString.write(value.direct, into: &buf)
+        FfiConverterSequenceString.write(value.all, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContainerContents_lift(_ buf: RustBuffer) throws -> ContainerContents {
+    return try FfiConverterTypeContainerContents.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContainerContents_lower(_ value: ContainerContents) -> RustBuffer {
+    return FfiConverterTypeContainerContents.lower(value)
+}
+
+
+/**
  * A corner in the frame as handed over: pixels from the buffer's top-left, before rotation.
  */
 public struct CornerPoint: Equatable, Hashable {
@@ -1310,6 +2229,69 @@ public func FfiConverterTypeCornerPoint_lift(_ buf: RustBuffer) throws -> Corner
 #endif
 public func FfiConverterTypeCornerPoint_lower(_ value: CornerPoint) -> RustBuffer {
     return FfiConverterTypeCornerPoint.lower(value)
+}
+
+
+/**
+ * One day's pieces.
+ */
+public struct DayPieces: Equatable, Hashable {
+    /**
+     * `YYYY-MM-DD`.
+     */
+    public var date: String
+    public var pieces: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `YYYY-MM-DD`.
+         */date: String, pieces: UInt64) {
+        self.date = date
+        self.pieces = pieces
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DayPieces: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDayPieces: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DayPieces {
+        return
+            try DayPieces(
+                date: FfiConverterString.read(from: &buf), 
+                pieces: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DayPieces, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterUInt64.write(value.pieces, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDayPieces_lift(_ buf: RustBuffer) throws -> DayPieces {
+    return try FfiConverterTypeDayPieces.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDayPieces_lower(_ value: DayPieces) -> RustBuffer {
+    return FfiConverterTypeDayPieces.lower(value)
 }
 
 
@@ -1391,6 +2373,152 @@ public func FfiConverterTypeDecodedCode_lower(_ value: DecodedCode) -> RustBuffe
 
 
 /**
+ * A recorded delivery.
+ */
+public struct DeliveryReceipt: Equatable, Hashable {
+    public var eventId: String
+    public var trip: String
+    public var recipient: String
+    /**
+     * The units recorded as delivered.
+     */
+    public var units: [String]
+    /**
+     * SHA-256 (hex) of the photos attached.
+     */
+    public var photos: [String]
+    public var recordedAtMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(eventId: String, trip: String, recipient: String, 
+        /**
+         * The units recorded as delivered.
+         */units: [String], 
+        /**
+         * SHA-256 (hex) of the photos attached.
+         */photos: [String], recordedAtMs: Int64) {
+        self.eventId = eventId
+        self.trip = trip
+        self.recipient = recipient
+        self.units = units
+        self.photos = photos
+        self.recordedAtMs = recordedAtMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeliveryReceipt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeliveryReceipt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeliveryReceipt {
+        return
+            try DeliveryReceipt(
+                eventId: FfiConverterString.read(from: &buf), 
+                trip: FfiConverterString.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                units: FfiConverterSequenceString.read(from: &buf), 
+                photos: FfiConverterSequenceString.read(from: &buf), 
+                recordedAtMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeliveryReceipt, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.eventId, into: &buf)
+        FfiConverterString.write(value.trip, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterSequenceString.write(value.units, into: &buf)
+        FfiConverterSequenceString.write(value.photos, into: &buf)
+        FfiConverterInt64.write(value.recordedAtMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeliveryReceipt_lift(_ buf: RustBuffer) throws -> DeliveryReceipt {
+    return try FfiConverterTypeDeliveryReceipt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeliveryReceipt_lower(_ value: DeliveryReceipt) -> RustBuffer {
+    return FfiConverterTypeDeliveryReceipt.lower(value)
+}
+
+
+/**
+ * The recorded departure: the count the vehicle left with.
+ */
+public struct DepartureReceipt: Equatable, Hashable {
+    public var eventId: String
+    public var progress: LoadingProgress
+    public var recordedAtMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(eventId: String, progress: LoadingProgress, recordedAtMs: Int64) {
+        self.eventId = eventId
+        self.progress = progress
+        self.recordedAtMs = recordedAtMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DepartureReceipt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDepartureReceipt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DepartureReceipt {
+        return
+            try DepartureReceipt(
+                eventId: FfiConverterString.read(from: &buf), 
+                progress: FfiConverterTypeLoadingProgress.read(from: &buf), 
+                recordedAtMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DepartureReceipt, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.eventId, into: &buf)
+        FfiConverterTypeLoadingProgress.write(value.progress, into: &buf)
+        FfiConverterInt64.write(value.recordedAtMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDepartureReceipt_lift(_ buf: RustBuffer) throws -> DepartureReceipt {
+    return try FfiConverterTypeDepartureReceipt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDepartureReceipt_lower(_ value: DepartureReceipt) -> RustBuffer {
+    return FfiConverterTypeDepartureReceipt.lower(value)
+}
+
+
+/**
  * Who this phone is enrolled as, with which co-op server.
  */
 public struct EnrollmentInfo: Equatable, Hashable {
@@ -1456,6 +2584,101 @@ public func FfiConverterTypeEnrollmentInfo_lower(_ value: EnrollmentInfo) -> Rus
 
 
 /**
+ * A run of readings outside a limit, long enough to matter.
+ */
+public struct Excursion: Equatable, Hashable {
+    public var logger: String
+    public var sensor: SensorKind
+    public var side: LimitSide
+    /**
+     * The limit broken, in the sensor's unit (°C or % RH).
+     */
+    public var threshold: Double
+    /**
+     * First and last reading outside the limit (UTC ms).
+     */
+    public var startMs: Int64
+    public var endMs: Int64
+    /**
+     * The reading furthest beyond the limit.
+     */
+    public var peak: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(logger: String, sensor: SensorKind, side: LimitSide, 
+        /**
+         * The limit broken, in the sensor's unit (°C or % RH).
+         */threshold: Double, 
+        /**
+         * First and last reading outside the limit (UTC ms).
+         */startMs: Int64, endMs: Int64, 
+        /**
+         * The reading furthest beyond the limit.
+         */peak: Double) {
+        self.logger = logger
+        self.sensor = sensor
+        self.side = side
+        self.threshold = threshold
+        self.startMs = startMs
+        self.endMs = endMs
+        self.peak = peak
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Excursion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExcursion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Excursion {
+        return
+            try Excursion(
+                logger: FfiConverterString.read(from: &buf), 
+                sensor: FfiConverterTypeSensorKind.read(from: &buf), 
+                side: FfiConverterTypeLimitSide.read(from: &buf), 
+                threshold: FfiConverterDouble.read(from: &buf), 
+                startMs: FfiConverterInt64.read(from: &buf), 
+                endMs: FfiConverterInt64.read(from: &buf), 
+                peak: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Excursion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.logger, into: &buf)
+        FfiConverterTypeSensorKind.write(value.sensor, into: &buf)
+        FfiConverterTypeLimitSide.write(value.side, into: &buf)
+        FfiConverterDouble.write(value.threshold, into: &buf)
+        FfiConverterInt64.write(value.startMs, into: &buf)
+        FfiConverterInt64.write(value.endMs, into: &buf)
+        FfiConverterDouble.write(value.peak, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExcursion_lift(_ buf: RustBuffer) throws -> Excursion {
+    return try FfiConverterTypeExcursion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExcursion_lower(_ value: Excursion) -> RustBuffer {
+    return FfiConverterTypeExcursion.lower(value)
+}
+
+
+/**
  * Who uses this phone, from the enrollment (or the app's sign-in screen before it).
  */
 public struct FieldTraceConfig: Equatable, Hashable {
@@ -1509,6 +2732,235 @@ public func FfiConverterTypeFieldTraceConfig_lift(_ buf: RustBuffer) throws -> F
 #endif
 public func FfiConverterTypeFieldTraceConfig_lower(_ value: FieldTraceConfig) -> RustBuffer {
     return FfiConverterTypeFieldTraceConfig.lower(value)
+}
+
+
+/**
+ * The receiver's recorded acceptance: show `qr_text` to the giver as the receipt.
+ */
+public struct HandoverAcceptance: Equatable, Hashable {
+    public var acceptanceId: String
+    public var offerId: String
+    public var qrText: String
+    public var offered: UInt32
+    public var received: UInt32
+    public var abnormal: [BoxCondition]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(acceptanceId: String, offerId: String, qrText: String, offered: UInt32, received: UInt32, abnormal: [BoxCondition]) {
+        self.acceptanceId = acceptanceId
+        self.offerId = offerId
+        self.qrText = qrText
+        self.offered = offered
+        self.received = received
+        self.abnormal = abnormal
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HandoverAcceptance: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHandoverAcceptance: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HandoverAcceptance {
+        return
+            try HandoverAcceptance(
+                acceptanceId: FfiConverterString.read(from: &buf), 
+                offerId: FfiConverterString.read(from: &buf), 
+                qrText: FfiConverterString.read(from: &buf), 
+                offered: FfiConverterUInt32.read(from: &buf), 
+                received: FfiConverterUInt32.read(from: &buf), 
+                abnormal: FfiConverterSequenceTypeBoxCondition.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HandoverAcceptance, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.acceptanceId, into: &buf)
+        FfiConverterString.write(value.offerId, into: &buf)
+        FfiConverterString.write(value.qrText, into: &buf)
+        FfiConverterUInt32.write(value.offered, into: &buf)
+        FfiConverterUInt32.write(value.received, into: &buf)
+        FfiConverterSequenceTypeBoxCondition.write(value.abnormal, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandoverAcceptance_lift(_ buf: RustBuffer) throws -> HandoverAcceptance {
+    return try FfiConverterTypeHandoverAcceptance.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandoverAcceptance_lower(_ value: HandoverAcceptance) -> RustBuffer {
+    return FfiConverterTypeHandoverAcceptance.lower(value)
+}
+
+
+/**
+ * The giver's recorded offer: show `qr_text` as a QR code to the receiver.
+ */
+public struct HandoverOffer: Equatable, Hashable {
+    public var offerId: String
+    public var qrText: String
+    public var trip: String?
+    public var codes: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(offerId: String, qrText: String, trip: String?, codes: [String]) {
+        self.offerId = offerId
+        self.qrText = qrText
+        self.trip = trip
+        self.codes = codes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HandoverOffer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHandoverOffer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HandoverOffer {
+        return
+            try HandoverOffer(
+                offerId: FfiConverterString.read(from: &buf), 
+                qrText: FfiConverterString.read(from: &buf), 
+                trip: FfiConverterOptionString.read(from: &buf), 
+                codes: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HandoverOffer, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.offerId, into: &buf)
+        FfiConverterString.write(value.qrText, into: &buf)
+        FfiConverterOptionString.write(value.trip, into: &buf)
+        FfiConverterSequenceString.write(value.codes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandoverOffer_lift(_ buf: RustBuffer) throws -> HandoverOffer {
+    return try FfiConverterTypeHandoverOffer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandoverOffer_lower(_ value: HandoverOffer) -> RustBuffer {
+    return FfiConverterTypeHandoverOffer.lower(value)
+}
+
+
+/**
+ * The giver's filed receipt: proof of what the receiver accepted.
+ */
+public struct HandoverReceipt: Equatable, Hashable {
+    public var receiptEventId: String
+    public var offerId: String
+    public var acceptanceId: String
+    public var receiverPartyId: String
+    public var receiverDeviceId: String
+    public var offered: UInt32
+    public var received: UInt32
+    public var abnormal: [BoxCondition]
+    /**
+     * The same receipt was already filed (scanned twice); nothing new was recorded.
+     */
+    public var duplicate: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(receiptEventId: String, offerId: String, acceptanceId: String, receiverPartyId: String, receiverDeviceId: String, offered: UInt32, received: UInt32, abnormal: [BoxCondition], 
+        /**
+         * The same receipt was already filed (scanned twice); nothing new was recorded.
+         */duplicate: Bool) {
+        self.receiptEventId = receiptEventId
+        self.offerId = offerId
+        self.acceptanceId = acceptanceId
+        self.receiverPartyId = receiverPartyId
+        self.receiverDeviceId = receiverDeviceId
+        self.offered = offered
+        self.received = received
+        self.abnormal = abnormal
+        self.duplicate = duplicate
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HandoverReceipt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHandoverReceipt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HandoverReceipt {
+        return
+            try HandoverReceipt(
+                receiptEventId: FfiConverterString.read(from: &buf), 
+                offerId: FfiConverterString.read(from: &buf), 
+                acceptanceId: FfiConverterString.read(from: &buf), 
+                receiverPartyId: FfiConverterString.read(from: &buf), 
+                receiverDeviceId: FfiConverterString.read(from: &buf), 
+                offered: FfiConverterUInt32.read(from: &buf), 
+                received: FfiConverterUInt32.read(from: &buf), 
+                abnormal: FfiConverterSequenceTypeBoxCondition.read(from: &buf), 
+                duplicate: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HandoverReceipt, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.receiptEventId, into: &buf)
+        FfiConverterString.write(value.offerId, into: &buf)
+        FfiConverterString.write(value.acceptanceId, into: &buf)
+        FfiConverterString.write(value.receiverPartyId, into: &buf)
+        FfiConverterString.write(value.receiverDeviceId, into: &buf)
+        FfiConverterUInt32.write(value.offered, into: &buf)
+        FfiConverterUInt32.write(value.received, into: &buf)
+        FfiConverterSequenceTypeBoxCondition.write(value.abnormal, into: &buf)
+        FfiConverterBool.write(value.duplicate, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandoverReceipt_lift(_ buf: RustBuffer) throws -> HandoverReceipt {
+    return try FfiConverterTypeHandoverReceipt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandoverReceipt_lower(_ value: HandoverReceipt) -> RustBuffer {
+    return FfiConverterTypeHandoverReceipt.lower(value)
 }
 
 
@@ -1621,6 +3073,306 @@ public func FfiConverterTypeHistoryItem_lower(_ value: HistoryItem) -> RustBuffe
 }
 
 
+/**
+ * One scan at the vehicle.
+ */
+public struct LoadScan: Equatable, Hashable {
+    public var code: String
+    public var outcome: LoadOutcome
+    /**
+     * The manifest entries this scan counted (the code itself, or listed units inside a box).
+     */
+    public var counted: [String]
+    /**
+     * The trip event recorded, if any (for `undo`).
+     */
+    public var eventId: String?
+    public var progress: LoadingProgress
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: String, outcome: LoadOutcome, 
+        /**
+         * The manifest entries this scan counted (the code itself, or listed units inside a box).
+         */counted: [String], 
+        /**
+         * The trip event recorded, if any (for `undo`).
+         */eventId: String?, progress: LoadingProgress) {
+        self.code = code
+        self.outcome = outcome
+        self.counted = counted
+        self.eventId = eventId
+        self.progress = progress
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LoadScan: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoadScan: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoadScan {
+        return
+            try LoadScan(
+                code: FfiConverterString.read(from: &buf), 
+                outcome: FfiConverterTypeLoadOutcome.read(from: &buf), 
+                counted: FfiConverterSequenceString.read(from: &buf), 
+                eventId: FfiConverterOptionString.read(from: &buf), 
+                progress: FfiConverterTypeLoadingProgress.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LoadScan, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterTypeLoadOutcome.write(value.outcome, into: &buf)
+        FfiConverterSequenceString.write(value.counted, into: &buf)
+        FfiConverterOptionString.write(value.eventId, into: &buf)
+        FfiConverterTypeLoadingProgress.write(value.progress, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadScan_lift(_ buf: RustBuffer) throws -> LoadScan {
+    return try FfiConverterTypeLoadScan.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadScan_lower(_ value: LoadScan) -> RustBuffer {
+    return FfiConverterTypeLoadScan.lower(value)
+}
+
+
+/**
+ * "Loaded x of y" and what is still missing.
+ */
+public struct LoadingProgress: Equatable, Hashable {
+    public var trip: String
+    public var expected: UInt32
+    public var loaded: UInt32
+    /**
+     * Manifest entries not loaded yet, in manifest order.
+     */
+    public var missing: [String]
+    /**
+     * Scanned units the manifest does not list, in scan order.
+     */
+    public var offManifest: [String]
+    public var departed: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(trip: String, expected: UInt32, loaded: UInt32, 
+        /**
+         * Manifest entries not loaded yet, in manifest order.
+         */missing: [String], 
+        /**
+         * Scanned units the manifest does not list, in scan order.
+         */offManifest: [String], departed: Bool) {
+        self.trip = trip
+        self.expected = expected
+        self.loaded = loaded
+        self.missing = missing
+        self.offManifest = offManifest
+        self.departed = departed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LoadingProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoadingProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoadingProgress {
+        return
+            try LoadingProgress(
+                trip: FfiConverterString.read(from: &buf), 
+                expected: FfiConverterUInt32.read(from: &buf), 
+                loaded: FfiConverterUInt32.read(from: &buf), 
+                missing: FfiConverterSequenceString.read(from: &buf), 
+                offManifest: FfiConverterSequenceString.read(from: &buf), 
+                departed: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LoadingProgress, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.trip, into: &buf)
+        FfiConverterUInt32.write(value.expected, into: &buf)
+        FfiConverterUInt32.write(value.loaded, into: &buf)
+        FfiConverterSequenceString.write(value.missing, into: &buf)
+        FfiConverterSequenceString.write(value.offManifest, into: &buf)
+        FfiConverterBool.write(value.departed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadingProgress_lift(_ buf: RustBuffer) throws -> LoadingProgress {
+    return try FfiConverterTypeLoadingProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadingProgress_lower(_ value: LoadingProgress) -> RustBuffer {
+    return FfiConverterTypeLoadingProgress.lower(value)
+}
+
+
+/**
+ * A CSV line that could not be read; the other lines still count.
+ */
+public struct LogLineError: Equatable, Hashable {
+    /**
+     * Line number in the file, from 1.
+     */
+    public var line: UInt64
+    /**
+     * The column as the file names it, or `line` for the whole line.
+     */
+    public var field: String
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Line number in the file, from 1.
+         */line: UInt64, 
+        /**
+         * The column as the file names it, or `line` for the whole line.
+         */field: String, reason: String) {
+        self.line = line
+        self.field = field
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LogLineError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogLineError: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogLineError {
+        return
+            try LogLineError(
+                line: FfiConverterUInt64.read(from: &buf), 
+                field: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LogLineError, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.line, into: &buf)
+        FfiConverterString.write(value.field, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogLineError_lift(_ buf: RustBuffer) throws -> LogLineError {
+    return try FfiConverterTypeLogLineError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogLineError_lower(_ value: LogLineError) -> RustBuffer {
+    return FfiConverterTypeLogLineError.lower(value)
+}
+
+
+/**
+ * One reading: time (UTC ms), temperature in °C and/or relative humidity in %.
+ */
+public struct LoggerReading: Equatable, Hashable {
+    public var atMs: Int64
+    public var temperatureC: Double?
+    public var humidityPercent: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(atMs: Int64, temperatureC: Double?, humidityPercent: Double?) {
+        self.atMs = atMs
+        self.temperatureC = temperatureC
+        self.humidityPercent = humidityPercent
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LoggerReading: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoggerReading: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoggerReading {
+        return
+            try LoggerReading(
+                atMs: FfiConverterInt64.read(from: &buf), 
+                temperatureC: FfiConverterOptionDouble.read(from: &buf), 
+                humidityPercent: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LoggerReading, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.atMs, into: &buf)
+        FfiConverterOptionDouble.write(value.temperatureC, into: &buf)
+        FfiConverterOptionDouble.write(value.humidityPercent, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoggerReading_lift(_ buf: RustBuffer) throws -> LoggerReading {
+    return try FfiConverterTypeLoggerReading.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoggerReading_lower(_ value: LoggerReading) -> RustBuffer {
+    return FfiConverterTypeLoggerReading.lower(value)
+}
+
+
 public struct LotInfo: Equatable, Hashable {
     public var id: String
     /**
@@ -1703,6 +3455,244 @@ public func FfiConverterTypeLotInfo_lower(_ value: LotInfo) -> RustBuffer {
 }
 
 
+/**
+ * A unit a pack took out of another container.
+ */
+public struct MovedUnit: Equatable, Hashable {
+    public var code: String
+    public var fromContainer: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: String, fromContainer: String) {
+        self.code = code
+        self.fromContainer = fromContainer
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MovedUnit: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMovedUnit: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MovedUnit {
+        return
+            try MovedUnit(
+                code: FfiConverterString.read(from: &buf), 
+                fromContainer: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MovedUnit, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.fromContainer, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMovedUnit_lift(_ buf: RustBuffer) throws -> MovedUnit {
+    return try FfiConverterTypeMovedUnit.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMovedUnit_lower(_ value: MovedUnit) -> RustBuffer {
+    return FfiConverterTypeMovedUnit.lower(value)
+}
+
+
+/**
+ * A scanned offer whose certificate and signature checked out: what the receiver is asked to
+ * take over.
+ */
+public struct OfferReview: Equatable, Hashable {
+    public var offerId: String
+    public var trip: String?
+    public var giverPartyId: String
+    public var giverDeviceId: String
+    public var giverRole: Role
+    public var offeredAtMs: Int64
+    public var codes: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(offerId: String, trip: String?, giverPartyId: String, giverDeviceId: String, giverRole: Role, offeredAtMs: Int64, codes: [String]) {
+        self.offerId = offerId
+        self.trip = trip
+        self.giverPartyId = giverPartyId
+        self.giverDeviceId = giverDeviceId
+        self.giverRole = giverRole
+        self.offeredAtMs = offeredAtMs
+        self.codes = codes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OfferReview: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOfferReview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OfferReview {
+        return
+            try OfferReview(
+                offerId: FfiConverterString.read(from: &buf), 
+                trip: FfiConverterOptionString.read(from: &buf), 
+                giverPartyId: FfiConverterString.read(from: &buf), 
+                giverDeviceId: FfiConverterString.read(from: &buf), 
+                giverRole: FfiConverterTypeRole.read(from: &buf), 
+                offeredAtMs: FfiConverterInt64.read(from: &buf), 
+                codes: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OfferReview, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.offerId, into: &buf)
+        FfiConverterOptionString.write(value.trip, into: &buf)
+        FfiConverterString.write(value.giverPartyId, into: &buf)
+        FfiConverterString.write(value.giverDeviceId, into: &buf)
+        FfiConverterTypeRole.write(value.giverRole, into: &buf)
+        FfiConverterInt64.write(value.offeredAtMs, into: &buf)
+        FfiConverterSequenceString.write(value.codes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOfferReview_lift(_ buf: RustBuffer) throws -> OfferReview {
+    return try FfiConverterTypeOfferReview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOfferReview_lower(_ value: OfferReview) -> RustBuffer {
+    return FfiConverterTypeOfferReview.lower(value)
+}
+
+
+/**
+ * What a pack or unpack did ("箱 X: 40 件").
+ */
+public struct PackResult: Equatable, Hashable {
+    /**
+     * Absent when every unit was already where it was asked to be: nothing was recorded.
+     */
+    public var eventId: String?
+    public var container: String
+    /**
+     * The units packed or unpacked by this call.
+     */
+    public var units: [String]
+    /**
+     * For a pack: units taken out of another container by it.
+     */
+    public var movedFrom: [MovedUnit]
+    /**
+     * Units in the container now, at every depth.
+     */
+    public var contents: UInt64
+    /**
+     * Device time (UTC ms) until which `undo` is accepted.
+     */
+    public var undoUntilMs: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Absent when every unit was already where it was asked to be: nothing was recorded.
+         */eventId: String?, container: String, 
+        /**
+         * The units packed or unpacked by this call.
+         */units: [String], 
+        /**
+         * For a pack: units taken out of another container by it.
+         */movedFrom: [MovedUnit], 
+        /**
+         * Units in the container now, at every depth.
+         */contents: UInt64, 
+        /**
+         * Device time (UTC ms) until which `undo` is accepted.
+         */undoUntilMs: Int64?) {
+        self.eventId = eventId
+        self.container = container
+        self.units = units
+        self.movedFrom = movedFrom
+        self.contents = contents
+        self.undoUntilMs = undoUntilMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PackResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePackResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PackResult {
+        return
+            try PackResult(
+                eventId: FfiConverterOptionString.read(from: &buf), 
+                container: FfiConverterString.read(from: &buf), 
+                units: FfiConverterSequenceString.read(from: &buf), 
+                movedFrom: FfiConverterSequenceTypeMovedUnit.read(from: &buf), 
+                contents: FfiConverterUInt64.read(from: &buf), 
+                undoUntilMs: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PackResult, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.eventId, into: &buf)
+        FfiConverterString.write(value.container, into: &buf)
+        FfiConverterSequenceString.write(value.units, into: &buf)
+        FfiConverterSequenceTypeMovedUnit.write(value.movedFrom, into: &buf)
+        FfiConverterUInt64.write(value.contents, into: &buf)
+        FfiConverterOptionInt64.write(value.undoUntilMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePackResult_lift(_ buf: RustBuffer) throws -> PackResult {
+    return try FfiConverterTypePackResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePackResult_lower(_ value: PackResult) -> RustBuffer {
+    return FfiConverterTypePackResult.lower(value)
+}
+
+
 public struct PartyInfo: Equatable, Hashable {
     public var id: String
     public var name: String
@@ -1758,6 +3748,240 @@ public func FfiConverterTypePartyInfo_lift(_ buf: RustBuffer) throws -> PartyInf
 #endif
 public func FfiConverterTypePartyInfo_lower(_ value: PartyInfo) -> RustBuffer {
     return FfiConverterTypePartyInfo.lower(value)
+}
+
+
+/**
+ * "2 photos waiting": the photo upload queue.
+ */
+public struct PhotoQueue: Equatable, Hashable {
+    /**
+     * Photos named by a report and not yet confirmed by the server.
+     */
+    public var pending: UInt64
+    /**
+     * Of those, photos whose report itself still waits in the outbox.
+     */
+    public var waitingForEvents: UInt64
+    /**
+     * Photos whose last upload attempt failed.
+     */
+    public var failing: UInt64
+    /**
+     * The error key of the latest failure, if a photo is failing.
+     */
+    public var lastErrorKey: String?
+    /**
+     * Photos the server has confirmed.
+     */
+    public var uploaded: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Photos named by a report and not yet confirmed by the server.
+         */pending: UInt64, 
+        /**
+         * Of those, photos whose report itself still waits in the outbox.
+         */waitingForEvents: UInt64, 
+        /**
+         * Photos whose last upload attempt failed.
+         */failing: UInt64, 
+        /**
+         * The error key of the latest failure, if a photo is failing.
+         */lastErrorKey: String?, 
+        /**
+         * Photos the server has confirmed.
+         */uploaded: UInt64) {
+        self.pending = pending
+        self.waitingForEvents = waitingForEvents
+        self.failing = failing
+        self.lastErrorKey = lastErrorKey
+        self.uploaded = uploaded
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PhotoQueue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePhotoQueue: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PhotoQueue {
+        return
+            try PhotoQueue(
+                pending: FfiConverterUInt64.read(from: &buf), 
+                waitingForEvents: FfiConverterUInt64.read(from: &buf), 
+                failing: FfiConverterUInt64.read(from: &buf), 
+                lastErrorKey: FfiConverterOptionString.read(from: &buf), 
+                uploaded: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PhotoQueue, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.pending, into: &buf)
+        FfiConverterUInt64.write(value.waitingForEvents, into: &buf)
+        FfiConverterUInt64.write(value.failing, into: &buf)
+        FfiConverterOptionString.write(value.lastErrorKey, into: &buf)
+        FfiConverterUInt64.write(value.uploaded, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePhotoQueue_lift(_ buf: RustBuffer) throws -> PhotoQueue {
+    return try FfiConverterTypePhotoQueue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePhotoQueue_lower(_ value: PhotoQueue) -> RustBuffer {
+    return FfiConverterTypePhotoQueue.lower(value)
+}
+
+
+/**
+ * A user's pieces in one month, per day (days without pieces left out): what an assistant is
+ * paid for.
+ */
+public struct PieceCounts: Equatable, Hashable {
+    public var partyId: String
+    /**
+     * `YYYY-MM`.
+     */
+    public var month: String
+    public var days: [DayPieces]
+    public var total: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(partyId: String, 
+        /**
+         * `YYYY-MM`.
+         */month: String, days: [DayPieces], total: UInt64) {
+        self.partyId = partyId
+        self.month = month
+        self.days = days
+        self.total = total
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PieceCounts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePieceCounts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PieceCounts {
+        return
+            try PieceCounts(
+                partyId: FfiConverterString.read(from: &buf), 
+                month: FfiConverterString.read(from: &buf), 
+                days: FfiConverterSequenceTypeDayPieces.read(from: &buf), 
+                total: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PieceCounts, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.partyId, into: &buf)
+        FfiConverterString.write(value.month, into: &buf)
+        FfiConverterSequenceTypeDayPieces.write(value.days, into: &buf)
+        FfiConverterUInt64.write(value.total, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePieceCounts_lift(_ buf: RustBuffer) throws -> PieceCounts {
+    return try FfiConverterTypePieceCounts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePieceCounts_lower(_ value: PieceCounts) -> RustBuffer {
+    return FfiConverterTypePieceCounts.lower(value)
+}
+
+
+/**
+ * A QR symbol to draw on screen: `side` modules per side (quiet zone included), row-major.
+ */
+public struct QrCode: Equatable, Hashable {
+    public var side: UInt32
+    /**
+     * `side × side` modules, true = dark.
+     */
+    public var dark: [Bool]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(side: UInt32, 
+        /**
+         * `side × side` modules, true = dark.
+         */dark: [Bool]) {
+        self.side = side
+        self.dark = dark
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QrCode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQrCode: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QrCode {
+        return
+            try QrCode(
+                side: FfiConverterUInt32.read(from: &buf), 
+                dark: FfiConverterSequenceBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QrCode, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.side, into: &buf)
+        FfiConverterSequenceBool.write(value.dark, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQrCode_lift(_ buf: RustBuffer) throws -> QrCode {
+    return try FfiConverterTypeQrCode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQrCode_lower(_ value: QrCode) -> RustBuffer {
+    return FfiConverterTypeQrCode.lower(value)
 }
 
 
@@ -1847,6 +4071,85 @@ public func FfiConverterTypeReceipt_lift(_ buf: RustBuffer) throws -> Receipt {
 #endif
 public func FfiConverterTypeReceipt_lower(_ value: Receipt) -> RustBuffer {
     return FfiConverterTypeReceipt.lower(value)
+}
+
+
+/**
+ * "Checked x of y" after each box.
+ */
+public struct ReceivingProgress: Equatable, Hashable {
+    public var code: String
+    public var check: UnitCheck
+    public var expected: UInt32
+    public var checked: UInt32
+    public var abnormal: UInt32
+    /**
+     * Offered boxes not checked yet: missing if accepted now.
+     */
+    public var unchecked: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: String, check: UnitCheck, expected: UInt32, checked: UInt32, abnormal: UInt32, 
+        /**
+         * Offered boxes not checked yet: missing if accepted now.
+         */unchecked: [String]) {
+        self.code = code
+        self.check = check
+        self.expected = expected
+        self.checked = checked
+        self.abnormal = abnormal
+        self.unchecked = unchecked
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReceivingProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReceivingProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReceivingProgress {
+        return
+            try ReceivingProgress(
+                code: FfiConverterString.read(from: &buf), 
+                check: FfiConverterTypeUnitCheck.read(from: &buf), 
+                expected: FfiConverterUInt32.read(from: &buf), 
+                checked: FfiConverterUInt32.read(from: &buf), 
+                abnormal: FfiConverterUInt32.read(from: &buf), 
+                unchecked: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReceivingProgress, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterTypeUnitCheck.write(value.check, into: &buf)
+        FfiConverterUInt32.write(value.expected, into: &buf)
+        FfiConverterUInt32.write(value.checked, into: &buf)
+        FfiConverterUInt32.write(value.abnormal, into: &buf)
+        FfiConverterSequenceString.write(value.unchecked, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceivingProgress_lift(_ buf: RustBuffer) throws -> ReceivingProgress {
+    return try FfiConverterTypeReceivingProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceivingProgress_lower(_ value: ReceivingProgress) -> RustBuffer {
+    return FfiConverterTypeReceivingProgress.lower(value)
 }
 
 
@@ -1950,6 +4253,192 @@ public func FfiConverterTypeScanInfo_lower(_ value: ScanInfo) -> RustBuffer {
 
 
 /**
+ * What an import did.
+ */
+public struct SensorImportReport: Equatable, Hashable {
+    /**
+     * The box's code key, as events are filed under.
+     */
+    public var boxCode: String
+    public var lotId: String?
+    /**
+     * The limits the readings were judged by; absent when the box's lot is unknown (readings
+     * are kept; importing again once it is known records the excursions).
+     */
+    public var limits: SensorLimits?
+    public var readingsNew: UInt64
+    public var readingsKnown: UInt64
+    public var readingEvents: UInt64
+    /**
+     * Whether the logger's link was changed to this box (and lot).
+     */
+    public var loggerLinked: Bool
+    /**
+     * Every excursion in this logger's stored readings for the box, new or not.
+     */
+    public var excursions: [Excursion]
+    public var excursionEvents: UInt64
+    public var lineErrors: [LogLineError]
+    /**
+     * CSV lines repeating an earlier line's time (the first is kept).
+     */
+    public var duplicateLines: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The box's code key, as events are filed under.
+         */boxCode: String, lotId: String?, 
+        /**
+         * The limits the readings were judged by; absent when the box's lot is unknown (readings
+         * are kept; importing again once it is known records the excursions).
+         */limits: SensorLimits?, readingsNew: UInt64, readingsKnown: UInt64, readingEvents: UInt64, 
+        /**
+         * Whether the logger's link was changed to this box (and lot).
+         */loggerLinked: Bool, 
+        /**
+         * Every excursion in this logger's stored readings for the box, new or not.
+         */excursions: [Excursion], excursionEvents: UInt64, lineErrors: [LogLineError], 
+        /**
+         * CSV lines repeating an earlier line's time (the first is kept).
+         */duplicateLines: UInt64) {
+        self.boxCode = boxCode
+        self.lotId = lotId
+        self.limits = limits
+        self.readingsNew = readingsNew
+        self.readingsKnown = readingsKnown
+        self.readingEvents = readingEvents
+        self.loggerLinked = loggerLinked
+        self.excursions = excursions
+        self.excursionEvents = excursionEvents
+        self.lineErrors = lineErrors
+        self.duplicateLines = duplicateLines
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SensorImportReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSensorImportReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SensorImportReport {
+        return
+            try SensorImportReport(
+                boxCode: FfiConverterString.read(from: &buf), 
+                lotId: FfiConverterOptionString.read(from: &buf), 
+                limits: FfiConverterOptionTypeSensorLimits.read(from: &buf), 
+                readingsNew: FfiConverterUInt64.read(from: &buf), 
+                readingsKnown: FfiConverterUInt64.read(from: &buf), 
+                readingEvents: FfiConverterUInt64.read(from: &buf), 
+                loggerLinked: FfiConverterBool.read(from: &buf), 
+                excursions: FfiConverterSequenceTypeExcursion.read(from: &buf), 
+                excursionEvents: FfiConverterUInt64.read(from: &buf), 
+                lineErrors: FfiConverterSequenceTypeLogLineError.read(from: &buf), 
+                duplicateLines: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SensorImportReport, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.boxCode, into: &buf)
+        FfiConverterOptionString.write(value.lotId, into: &buf)
+        FfiConverterOptionTypeSensorLimits.write(value.limits, into: &buf)
+        FfiConverterUInt64.write(value.readingsNew, into: &buf)
+        FfiConverterUInt64.write(value.readingsKnown, into: &buf)
+        FfiConverterUInt64.write(value.readingEvents, into: &buf)
+        FfiConverterBool.write(value.loggerLinked, into: &buf)
+        FfiConverterSequenceTypeExcursion.write(value.excursions, into: &buf)
+        FfiConverterUInt64.write(value.excursionEvents, into: &buf)
+        FfiConverterSequenceTypeLogLineError.write(value.lineErrors, into: &buf)
+        FfiConverterUInt64.write(value.duplicateLines, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorImportReport_lift(_ buf: RustBuffer) throws -> SensorImportReport {
+    return try FfiConverterTypeSensorImportReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorImportReport_lower(_ value: SensorImportReport) -> RustBuffer {
+    return FfiConverterTypeSensorImportReport.lower(value)
+}
+
+
+/**
+ * A lot's limits; absent means no limit on that side.
+ */
+public struct SensorLimits: Equatable, Hashable {
+    public var tempMinC: Double?
+    public var tempMaxC: Double?
+    public var humidityMaxPercent: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(tempMinC: Double?, tempMaxC: Double?, humidityMaxPercent: Double?) {
+        self.tempMinC = tempMinC
+        self.tempMaxC = tempMaxC
+        self.humidityMaxPercent = humidityMaxPercent
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SensorLimits: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSensorLimits: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SensorLimits {
+        return
+            try SensorLimits(
+                tempMinC: FfiConverterOptionDouble.read(from: &buf), 
+                tempMaxC: FfiConverterOptionDouble.read(from: &buf), 
+                humidityMaxPercent: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SensorLimits, into buf: inout [UInt8]) {
+        FfiConverterOptionDouble.write(value.tempMinC, into: &buf)
+        FfiConverterOptionDouble.write(value.tempMaxC, into: &buf)
+        FfiConverterOptionDouble.write(value.humidityMaxPercent, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorLimits_lift(_ buf: RustBuffer) throws -> SensorLimits {
+    return try FfiConverterTypeSensorLimits.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorLimits_lower(_ value: SensorLimits) -> RustBuffer {
+    return FfiConverterTypeSensorLimits.lower(value)
+}
+
+
+/**
  * What one `syncNow` did.
  */
 public struct SyncReport: Equatable, Hashable {
@@ -1975,6 +4464,19 @@ public struct SyncReport: Equatable, Hashable {
      * Local events still waiting afterwards.
      */
     public var pending: UInt64
+    /**
+     * Photos the server confirmed complete in this sync (sent now or already held).
+     */
+    public var photosUploaded: UInt64
+    public var photoBytesSent: UInt64
+    /**
+     * Photo upload attempts that failed; the photos stay queued with the reason.
+     */
+    public var photoFailures: UInt64
+    /**
+     * Photos still waiting afterwards.
+     */
+    public var photosPending: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1993,7 +4495,16 @@ public struct SyncReport: Equatable, Hashable {
          */pulled: UInt64, bytesSent: UInt64, bytesReceived: UInt64, 
         /**
          * Local events still waiting afterwards.
-         */pending: UInt64) {
+         */pending: UInt64, 
+        /**
+         * Photos the server confirmed complete in this sync (sent now or already held).
+         */photosUploaded: UInt64, photoBytesSent: UInt64, 
+        /**
+         * Photo upload attempts that failed; the photos stay queued with the reason.
+         */photoFailures: UInt64, 
+        /**
+         * Photos still waiting afterwards.
+         */photosPending: UInt64) {
         self.accepted = accepted
         self.known = known
         self.refused = refused
@@ -2001,6 +4512,10 @@ public struct SyncReport: Equatable, Hashable {
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
         self.pending = pending
+        self.photosUploaded = photosUploaded
+        self.photoBytesSent = photoBytesSent
+        self.photoFailures = photoFailures
+        self.photosPending = photosPending
     }
 
     
@@ -2025,7 +4540,11 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
                 pulled: FfiConverterUInt64.read(from: &buf), 
                 bytesSent: FfiConverterUInt64.read(from: &buf), 
                 bytesReceived: FfiConverterUInt64.read(from: &buf), 
-                pending: FfiConverterUInt64.read(from: &buf)
+                pending: FfiConverterUInt64.read(from: &buf), 
+                photosUploaded: FfiConverterUInt64.read(from: &buf), 
+                photoBytesSent: FfiConverterUInt64.read(from: &buf), 
+                photoFailures: FfiConverterUInt64.read(from: &buf), 
+                photosPending: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -2037,6 +4556,10 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.bytesSent, into: &buf)
         FfiConverterUInt64.write(value.bytesReceived, into: &buf)
         FfiConverterUInt64.write(value.pending, into: &buf)
+        FfiConverterUInt64.write(value.photosUploaded, into: &buf)
+        FfiConverterUInt64.write(value.photoBytesSent, into: &buf)
+        FfiConverterUInt64.write(value.photoFailures, into: &buf)
+        FfiConverterUInt64.write(value.photosPending, into: &buf)
     }
 }
 
@@ -2078,6 +4601,14 @@ public struct SyncStatus: Equatable, Hashable {
      * Error key of the last sync, if it failed (same keys as `FieldTraceError`).
      */
     public var lastErrorKey: String?
+    /**
+     * Photos of reports not yet on the server (they follow their reports).
+     */
+    public var photosPending: UInt64
+    /**
+     * Error key of the last photo upload round, if it failed (the sync itself may have succeeded).
+     */
+    public var photoErrorKey: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2093,13 +4624,21 @@ public struct SyncStatus: Equatable, Hashable {
          */lastSuccessMs: Int64?, 
         /**
          * Error key of the last sync, if it failed (same keys as `FieldTraceError`).
-         */lastErrorKey: String?) {
+         */lastErrorKey: String?, 
+        /**
+         * Photos of reports not yet on the server (they follow their reports).
+         */photosPending: UInt64, 
+        /**
+         * Error key of the last photo upload round, if it failed (the sync itself may have succeeded).
+         */photoErrorKey: String?) {
         self.phase = phase
         self.pending = pending
         self.pushed = pushed
         self.pulled = pulled
         self.lastSuccessMs = lastSuccessMs
         self.lastErrorKey = lastErrorKey
+        self.photosPending = photosPending
+        self.photoErrorKey = photoErrorKey
     }
 
     
@@ -2123,7 +4662,9 @@ public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
                 pushed: FfiConverterUInt64.read(from: &buf), 
                 pulled: FfiConverterUInt64.read(from: &buf), 
                 lastSuccessMs: FfiConverterOptionInt64.read(from: &buf), 
-                lastErrorKey: FfiConverterOptionString.read(from: &buf)
+                lastErrorKey: FfiConverterOptionString.read(from: &buf), 
+                photosPending: FfiConverterUInt64.read(from: &buf), 
+                photoErrorKey: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2134,6 +4675,8 @@ public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.pulled, into: &buf)
         FfiConverterOptionInt64.write(value.lastSuccessMs, into: &buf)
         FfiConverterOptionString.write(value.lastErrorKey, into: &buf)
+        FfiConverterUInt64.write(value.photosPending, into: &buf)
+        FfiConverterOptionString.write(value.photoErrorKey, into: &buf)
     }
 }
 
@@ -2602,6 +5145,12 @@ enum FieldTraceError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErro
      */
     case Internal(key: String, detail: String
     )
+    /**
+     * A scanned handover offer or receipt is forged, altered, or from another co-op or an
+     * uncertified phone: warn loudly and do not take the goods over on its word.
+     */
+    case Untrusted(key: String, detail: String
+    )
 
     
 
@@ -2659,6 +5208,10 @@ public struct FfiConverterTypeFieldTraceError: FfiConverterRustBuffer {
             key: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
+        case 8: return .Untrusted(
+            key: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -2712,6 +5265,12 @@ public struct FfiConverterTypeFieldTraceError: FfiConverterRustBuffer {
             FfiConverterString.write(key, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
+        
+        case let .Untrusted(key,detail):
+            writeInt(&buf, Int32(8))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
         }
     }
 }
@@ -2730,6 +5289,160 @@ public func FfiConverterTypeFieldTraceError_lift(_ buf: RustBuffer) throws -> Fi
 public func FfiConverterTypeFieldTraceError_lower(_ value: FieldTraceError) -> RustBuffer {
     return FfiConverterTypeFieldTraceError.lower(value)
 }
+
+
+/**
+ * Which limit was broken.
+ */
+
+public enum LimitSide: Equatable, Hashable {
+    
+    case below
+    case above
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension LimitSide: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLimitSide: FfiConverterRustBuffer {
+    typealias SwiftType = LimitSide
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LimitSide {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .below
+        
+        case 2: return .above
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: LimitSide, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .below:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .above:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLimitSide_lift(_ buf: RustBuffer) throws -> LimitSide {
+    return try FfiConverterTypeLimitSide.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLimitSide_lower(_ value: LimitSide) -> RustBuffer {
+    return FfiConverterTypeLimitSide.lower(value)
+}
+
+
+
+/**
+ * What a loading scan found: the shell speaks or flashes it.
+ */
+
+public enum LoadOutcome: Equatable, Hashable {
+    
+    /**
+     * On the manifest (or holds listed units) and now counted.
+     */
+    case loaded
+    /**
+     * Not on the manifest and holding nothing listed: warn loudly (recorded so the server sees it).
+     */
+    case notOnManifest
+    /**
+     * Scanned before, or everything it stands for is already counted: warn; nothing recorded.
+     */
+    case alreadyLoaded
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension LoadOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoadOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = LoadOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoadOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .loaded
+        
+        case 2: return .notOnManifest
+        
+        case 3: return .alreadyLoaded
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: LoadOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .loaded:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .notOnManifest:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .alreadyLoaded:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadOutcome_lift(_ buf: RustBuffer) throws -> LoadOutcome {
+    return try FfiConverterTypeLoadOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadOutcome_lower(_ value: LoadOutcome) -> RustBuffer {
+    return FfiConverterTypeLoadOutcome.lower(value)
+}
+
 
 
 /**
@@ -2811,6 +5524,72 @@ public func FfiConverterTypeRole_lift(_ buf: RustBuffer) throws -> Role {
 #endif
 public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
     return FfiConverterTypeRole.lower(value)
+}
+
+
+
+
+public enum SensorKind: Equatable, Hashable {
+    
+    case temperatureCelsius
+    case relativeHumidityPercent
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SensorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSensorKind: FfiConverterRustBuffer {
+    typealias SwiftType = SensorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SensorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .temperatureCelsius
+        
+        case 2: return .relativeHumidityPercent
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SensorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .temperatureCelsius:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .relativeHumidityPercent:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorKind_lift(_ buf: RustBuffer) throws -> SensorKind {
+    return try FfiConverterTypeSensorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorKind_lower(_ value: SensorKind) -> RustBuffer {
+    return FfiConverterTypeSensorKind.lower(value)
 }
 
 
@@ -2900,6 +5679,115 @@ public func FfiConverterTypeSyncPhase_lower(_ value: SyncPhase) -> RustBuffer {
 }
 
 
+
+/**
+ * What checking one box did.
+ */
+
+public enum UnitCheck: Equatable, Hashable {
+    
+    /**
+     * First check of a box on the offer.
+     */
+    case checked
+    /**
+     * Checked again: the new condition replaces the earlier one.
+     */
+    case rechecked
+    /**
+     * Not on this offer: warn loudly; nothing recorded.
+     */
+    case notOnOffer
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension UnitCheck: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUnitCheck: FfiConverterRustBuffer {
+    typealias SwiftType = UnitCheck
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UnitCheck {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .checked
+        
+        case 2: return .rechecked
+        
+        case 3: return .notOnOffer
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: UnitCheck, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .checked:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .rechecked:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .notOnOffer:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnitCheck_lift(_ buf: RustBuffer) throws -> UnitCheck {
+    return try FfiConverterTypeUnitCheck.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnitCheck_lower(_ value: UnitCheck) -> RustBuffer {
+    return FfiConverterTypeUnitCheck.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -2919,6 +5807,30 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2967,6 +5879,30 @@ fileprivate struct FfiConverterOptionTypeEnrollmentInfo: FfiConverterRustBuffer 
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeEnrollmentInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFieldTraceConfig: FfiConverterRustBuffer {
+    typealias SwiftType = FieldTraceConfig?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFieldTraceConfig.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFieldTraceConfig.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3047,6 +5983,54 @@ fileprivate struct FfiConverterOptionTypeReceipt: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSensorLimits: FfiConverterRustBuffer {
+    typealias SwiftType = SensorLimits?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSensorLimits.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSensorLimits.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeAbnormalReason: FfiConverterRustBuffer {
+    typealias SwiftType = AbnormalReason?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAbnormalReason.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAbnormalReason.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeBizStep: FfiConverterRustBuffer {
     typealias SwiftType = BizStep?
 
@@ -3095,6 +6079,81 @@ fileprivate struct FfiConverterOptionTypeDisposition: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceBool: FfiConverterRustBuffer {
+    typealias SwiftType = [Bool]
+
+    public static func write(_ value: [Bool], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterBool.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Bool] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Bool]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterBool.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]
+
+    public static func write(_ value: [String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBoxCondition: FfiConverterRustBuffer {
+    typealias SwiftType = [BoxCondition]
+
+    public static func write(_ value: [BoxCondition], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBoxCondition.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BoxCondition] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BoxCondition]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBoxCondition.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeCornerPoint: FfiConverterRustBuffer {
     typealias SwiftType = [CornerPoint]
 
@@ -3112,6 +6171,31 @@ fileprivate struct FfiConverterSequenceTypeCornerPoint: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeCornerPoint.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDayPieces: FfiConverterRustBuffer {
+    typealias SwiftType = [DayPieces]
+
+    public static func write(_ value: [DayPieces], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDayPieces.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DayPieces] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DayPieces]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDayPieces.read(from: &buf))
         }
         return seq
     }
@@ -3145,6 +6229,31 @@ fileprivate struct FfiConverterSequenceTypeDecodedCode: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeExcursion: FfiConverterRustBuffer {
+    typealias SwiftType = [Excursion]
+
+    public static func write(_ value: [Excursion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeExcursion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Excursion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Excursion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeExcursion.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeHistoryItem: FfiConverterRustBuffer {
     typealias SwiftType = [HistoryItem]
 
@@ -3162,6 +6271,81 @@ fileprivate struct FfiConverterSequenceTypeHistoryItem: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeHistoryItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeLogLineError: FfiConverterRustBuffer {
+    typealias SwiftType = [LogLineError]
+
+    public static func write(_ value: [LogLineError], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLogLineError.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [LogLineError] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [LogLineError]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLogLineError.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeLoggerReading: FfiConverterRustBuffer {
+    typealias SwiftType = [LoggerReading]
+
+    public static func write(_ value: [LoggerReading], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLoggerReading.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [LoggerReading] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [LoggerReading]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLoggerReading.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMovedUnit: FfiConverterRustBuffer {
+    typealias SwiftType = [MovedUnit]
+
+    public static func write(_ value: [MovedUnit], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMovedUnit.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MovedUnit] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MovedUnit]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMovedUnit.read(from: &buf))
         }
         return seq
     }
@@ -3233,6 +6417,18 @@ public func decodeFrame(width: UInt32, height: UInt32, rowStride: UInt32, luma: 
 })
 }
 /**
+ * The QR symbol of a handover offer's or receipt's `qr_text` (any text), for the other phone's
+ * camera. `label_encoding` when the text does not fit in one symbol.
+ */
+public func qrCode(text: String)throws  -> QrCode  {
+    return try  FfiConverterTypeQrCode_lift(try rustCallWithError(FfiConverterTypeFieldTraceError_lift) {
+        uniffiCallStatus in
+    uniffi_fieldtrace_ffi_fn_func_qr_code(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+/**
  * The stable key of an abnormal reason (`crushed_package`, …): the shells' icon and string names.
  */
 public func abnormalReasonKey(reason: AbnormalReason) -> String  {
@@ -3285,6 +6481,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldtrace_ffi_checksum_func_decode_frame() != 28599) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldtrace_ffi_checksum_func_qr_code() != 63684) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldtrace_ffi_checksum_func_abnormal_reason_key() != 47404) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3300,7 +6499,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_decode_frame() != 31161) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_enroll() != 33255) {
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_enroll() != 24451) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_enrollment() != 23781) {
@@ -3339,10 +6538,91 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_undo() != 61321) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_user() != 52370) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_confirm_delivery() != 65075) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_contents() != 58587) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_pack() != 23323) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_photo_queue() != 36317) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_piece_counts() != 2912) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_report_abnormal_with_photos() != 30105) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_save_photo() != 43386) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_set_trip_manifest() != 25528) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_set_working_lot() != 44672) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_unpack() != 54080) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_unpack_all() != 62632) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_handover() != 36684) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_start_loading() != 14740) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_import_logger_csv() != 39348) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_fieldtrace_import_logger_readings() != 2980) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_handoversession_accept() != 32881) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_handoversession_check_unit() != 57777) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_handoversession_offer() != 26566) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_handoversession_review_offer() != 49749) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_handoversession_store_receipt() != 55497) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_loadingsession_depart() != 57635) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_loadingsession_manifest() != 61277) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_loadingsession_progress() != 45302) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_loadingsession_reload() != 30658) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_loadingsession_scan() != 32513) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fieldtrace_ffi_checksum_method_loadingsession_undo() != 60545) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fieldtrace_ffi_checksum_method_synclistener_on_status() != 39942) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fieldtrace_ffi_checksum_constructor_fieldtrace_open() != 55146) {
+    if (uniffi_fieldtrace_ffi_checksum_constructor_fieldtrace_open() != 4188) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -27,16 +27,24 @@ class FieldTraceApp : Application() {
     /** The store opened as the enrolled user, or null while this phone is not enrolled. */
     suspend fun enrolledKit(): FieldKit? = lock.withLock {
         if (enrolled) return@withLock kit
-        val probe = kit ?: FieldKit.open(dbPath, UNENROLLED_PARTY, Role.FARMER).also { kit = it }
-        val info = probe.enrollment().getOrNull() ?: return@withLock null
-        reopenAs(info)
+        if (kit == null) {
+            kit = try {
+                FieldKit.openEnrolled(dbPath).also { enrolled = true }
+            } catch (_: FieldTraceException.EnrollmentNeeded) {
+                null
+            }
+        }
+        kit.takeIf { enrolled }
     }
 
-    /** Enrolls from a scanned `fieldtrace://enroll?…` QR, then reopens as the enrolled user. */
+    /**
+     * Enrolls from a scanned `fieldtrace://enroll?…` QR. The store opened for enrolling reports
+     * as the enrolled user from then on (the core switches in place): no reopening.
+     */
     suspend fun enroll(qrText: String): FieldResult<EnrollmentInfo> = lock.withLock {
-        val probe = kit ?: FieldKit.open(dbPath, UNENROLLED_PARTY, Role.FARMER).also { kit = it }
-        val result = probe.enroll(qrText)
-        if (result is FieldResult.Ok) reopenAs(result.value)
+        val opened = kit ?: FieldKit.open(dbPath, UNENROLLED_PARTY, Role.FARMER).also { kit = it }
+        val result = opened.enroll(qrText)
+        if (result is FieldResult.Ok) enrolled = true
         result
     }
 
@@ -56,20 +64,8 @@ class FieldTraceApp : Application() {
         }
     }
 
-    /**
-     * `FieldTrace.open` takes the user's identity, which only the enrollment stored in the same
-     * database knows: read it with a placeholder identity, then reopen as the real user.
-     */
-    private suspend fun reopenAs(info: EnrollmentInfo): FieldKit {
-        kit?.close()
-        return FieldKit.open(dbPath, info.partyId, info.role).also {
-            kit = it
-            enrolled = true
-        }
-    }
-
     private companion object {
-        /** Never reported under: the screen allows reports only after enrollment, which reopens the store. */
+        /** Never reported under: the screen allows reports only after enrollment, which switches the user. */
         const val UNENROLLED_PARTY = "unenrolled"
     }
 }

@@ -32,7 +32,7 @@ import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.LocalLifecycleOwner
 import java.util.concurrent.Executors
 
-/** The app's one screen: camera, then the two buttons, then the reasons (see [FieldTraceScreen]). */
+/** The app: one-tap reporting (see [FieldTraceScreen]) and the role's flow screens (see [AppScreen]). */
 class MainActivity : ComponentActivity() {
     private val model: ScanViewModel by viewModels()
 
@@ -52,7 +52,7 @@ class MainActivity : ComponentActivity() {
                 }
                 val ask = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted = it }
                 LaunchedEffect(Unit) { if (!granted) ask.launch(Manifest.permission.CAMERA) }
-                FieldTraceScreen(model.screen, camera = { modifier -> if (granted) CameraPreview(model.screen, modifier) })
+                AppScreen(model.flows, model.screen, camera = { modifier -> if (granted) CameraPreview(model.flows, modifier) })
             }
         }
     }
@@ -63,7 +63,7 @@ class MainActivity : ComponentActivity() {
  * takes a noticeable moment on cheap phones); the model tells the analyzer when to look.
  */
 @Composable
-fun CameraPreview(model: ScanController, modifier: Modifier = Modifier) {
+fun CameraPreview(model: FlowsController, modifier: Modifier = Modifier) {
     val owner = LocalLifecycleOwner.current
     val scope = rememberCoroutineScope()
     val executor = remember { Executors.newSingleThreadExecutor() }

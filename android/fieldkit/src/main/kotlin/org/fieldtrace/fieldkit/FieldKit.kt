@@ -30,7 +30,7 @@ import org.fieldtrace.fieldkit.ffi.SyncStatus
 class FieldKit private constructor(
     /** The generated object, for anything this layer does not wrap. */
     val trace: FieldTrace,
-    private val io: CoroutineDispatcher,
+    internal val io: CoroutineDispatcher,
 ) : AutoCloseable {
     private val status = MutableStateFlow(trace.syncStatus())
 
@@ -51,10 +51,16 @@ class FieldKit private constructor(
         )
     }
 
+    /** Who reports from this phone now (the enrolled user once [enroll] succeeded). */
+    suspend fun user(): FieldResult<FieldTraceConfig> = call { trace.user() }
+
     /** Who this phone is enrolled as, or null before enrollment. */
     suspend fun enrollment(): FieldResult<EnrollmentInfo?> = call { trace.enrollment() }
 
-    /** Enrolls with the co-op named by a scanned enrollment QR. Safe to retry. */
+    /**
+     * Enrolls with the co-op named by a scanned enrollment QR and reports as the enrolled party
+     * and role from then on: no reopening. Safe to retry.
+     */
     suspend fun enroll(qrText: String): FieldResult<EnrollmentInfo> = call { trace.enroll(qrText) }
 
     /** Reads a scanned payload; the following report is about this code. */
@@ -94,7 +100,7 @@ class FieldKit private constructor(
         trace.close()
     }
 
-    private suspend fun <T> call(block: suspend () -> T): FieldResult<T> =
+    internal suspend fun <T> call(block: suspend () -> T): FieldResult<T> =
         withContext(io) { FieldResult.of { block() } }
 
     companion object {
@@ -110,5 +116,15 @@ class FieldKit private constructor(
         ): FieldKit = withContext(io) {
             FieldKit(FieldTrace.open(dbPath, FieldTraceConfig(partyId, role)), io)
         }
+
+        /**
+         * Opens the database at [dbPath] as the user this phone is enrolled as. Throws
+         * [FieldTraceException.EnrollmentNeeded] when it is not enrolled: open with [open] and a
+         * sign-in guess, then [enroll] in place.
+         */
+        suspend fun openEnrolled(
+            dbPath: String,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): FieldKit = withContext(io) { FieldKit(FieldTrace.open(dbPath, null), io) }
     }
 }

@@ -50,6 +50,7 @@ val FieldTraceException.key: String
         is FieldTraceException.Unavailable -> key
         is FieldTraceException.Rejected -> key
         is FieldTraceException.Internal -> key
+        is FieldTraceException.Untrusted -> key
     }
 
 /** The English detail of any core error, for logs. */
@@ -62,4 +63,5 @@ val FieldTraceException.detail: String
         is FieldTraceException.Unavailable -> detail
         is FieldTraceException.Rejected -> detail
         is FieldTraceException.Internal -> detail
+        is FieldTraceException.Untrusted -> detail
     }

@@ -706,6 +706,8 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_fieldtrace_ffi_checksum_func_decode_frame(
     ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_func_qr_code(
+    ): Int
     external fun uniffi_fieldtrace_ffi_checksum_func_abnormal_reason_key(
     ): Int
     external fun uniffi_fieldtrace_ffi_checksum_func_biz_step_key(
@@ -741,6 +743,60 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_today_count(
     ): Int
     external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_undo(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_user(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_confirm_delivery(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_contents(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_pack(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_photo_queue(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_piece_counts(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_report_abnormal_with_photos(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_save_photo(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_set_trip_manifest(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_set_working_lot(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_unpack(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_unpack_all(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_handover(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_start_loading(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_import_logger_csv(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_fieldtrace_import_logger_readings(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_handoversession_accept(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_handoversession_check_unit(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_handoversession_offer(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_handoversession_review_offer(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_handoversession_store_receipt(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_loadingsession_depart(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_loadingsession_manifest(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_loadingsession_progress(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_loadingsession_reload(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_loadingsession_scan(
+    ): Int
+    external fun uniffi_fieldtrace_ffi_checksum_method_loadingsession_undo(
     ): Int
     external fun uniffi_fieldtrace_ffi_checksum_method_synclistener_on_status(
     ): Int
@@ -803,6 +859,68 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_undo(`ptr`: Long,`eventId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_user(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_confirm_delivery(`ptr`: Long,`trip`: RustBuffer.ByValue,`scanned`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`photos`: RustBuffer.ByValue,`note`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_contents(`ptr`: Long,`container`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_pack(`ptr`: Long,`container`: RustBuffer.ByValue,`units`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_photo_queue(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_piece_counts(`ptr`: Long,`month`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_report_abnormal_with_photos(`ptr`: Long,`reason`: RustBuffer.ByValue,`note`: RustBuffer.ByValue,`photos`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_save_photo(`ptr`: Long,`encoded`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_set_trip_manifest(`ptr`: Long,`trip`: RustBuffer.ByValue,`units`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_set_working_lot(`ptr`: Long,`lotId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_unpack(`ptr`: Long,`container`: RustBuffer.ByValue,`units`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_unpack_all(`ptr`: Long,`container`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_handover(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_start_loading(`ptr`: Long,`trip`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_import_logger_csv(`ptr`: Long,`logger`: RustBuffer.ByValue,`boxLabel`: RustBuffer.ByValue,`lotId`: RustBuffer.ByValue,`csvText`: RustBuffer.ByValue,`utcOffsetMinutes`: Int,`minExcursionMinutes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_fieldtrace_import_logger_readings(`ptr`: Long,`logger`: RustBuffer.ByValue,`boxLabel`: RustBuffer.ByValue,`lotId`: RustBuffer.ByValue,`readings`: RustBuffer.ByValue,`utcOffsetMinutes`: Int,`minExcursionMinutes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_clone_handoversession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldtrace_ffi_fn_free_handoversession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldtrace_ffi_fn_method_handoversession_accept(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_handoversession_check_unit(`ptr`: Long,`scanned`: RustBuffer.ByValue,`abnormal`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_handoversession_offer(`ptr`: Long,`trip`: RustBuffer.ByValue,`scanned`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_handoversession_review_offer(`ptr`: Long,`qrText`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_handoversession_store_receipt(`ptr`: Long,`qrText`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_clone_loadingsession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_fieldtrace_ffi_fn_free_loadingsession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_fieldtrace_ffi_fn_method_loadingsession_depart(`ptr`: Long,`note`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_loadingsession_manifest(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_loadingsession_progress(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_loadingsession_reload(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_loadingsession_scan(`ptr`: Long,`payload`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_method_loadingsession_undo(`ptr`: Long,`eventId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_fieldtrace_ffi_fn_clone_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_fieldtrace_ffi_fn_free_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -812,6 +930,8 @@ internal object UniffiLib {
     external fun uniffi_fieldtrace_ffi_fn_method_synclistener_on_status(`ptr`: Long,`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_fieldtrace_ffi_fn_func_decode_frame(`width`: Int,`height`: Int,`rowStride`: Int,`luma`: RustBuffer.ByValue,`rotationDegrees`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_fieldtrace_ffi_fn_func_qr_code(`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_fieldtrace_ffi_fn_func_abnormal_reason_key(`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -941,6 +1061,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldtrace_ffi_checksum_func_decode_frame() and 0xFFFF) != 28599) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_func_qr_code() and 0xFFFF) != 63684) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldtrace_ffi_checksum_func_abnormal_reason_key() and 0xFFFF) != 47404) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -956,7 +1079,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_decode_frame() and 0xFFFF) != 31161) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_enroll() and 0xFFFF) != 33255) {
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_enroll() and 0xFFFF) != 24451) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_enrollment() and 0xFFFF) != 23781) {
@@ -995,10 +1118,91 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_undo() and 0xFFFF) != 61321) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_user() and 0xFFFF) != 52370) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_confirm_delivery() and 0xFFFF) != 65075) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_contents() and 0xFFFF) != 58587) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_pack() and 0xFFFF) != 23323) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_photo_queue() and 0xFFFF) != 36317) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_piece_counts() and 0xFFFF) != 2912) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_report_abnormal_with_photos() and 0xFFFF) != 30105) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_save_photo() and 0xFFFF) != 43386) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_set_trip_manifest() and 0xFFFF) != 25528) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_set_working_lot() and 0xFFFF) != 44672) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_unpack() and 0xFFFF) != 54080) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_unpack_all() and 0xFFFF) != 62632) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_handover() and 0xFFFF) != 36684) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_start_loading() and 0xFFFF) != 14740) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_import_logger_csv() and 0xFFFF) != 39348) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_fieldtrace_import_logger_readings() and 0xFFFF) != 2980) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_handoversession_accept() and 0xFFFF) != 32881) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_handoversession_check_unit() and 0xFFFF) != 57777) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_handoversession_offer() and 0xFFFF) != 26566) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_handoversession_review_offer() and 0xFFFF) != 49749) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_handoversession_store_receipt() and 0xFFFF) != 55497) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_loadingsession_depart() and 0xFFFF) != 57635) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_loadingsession_manifest() and 0xFFFF) != 61277) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_loadingsession_progress() and 0xFFFF) != 45302) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_loadingsession_reload() and 0xFFFF) != 30658) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_loadingsession_scan() and 0xFFFF) != 32513) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_fieldtrace_ffi_checksum_method_loadingsession_undo() and 0xFFFF) != 60545) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_fieldtrace_ffi_checksum_method_synclistener_on_status() and 0xFFFF) != 39942) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_fieldtrace_ffi_checksum_constructor_fieldtrace_open() and 0xFFFF) != 55146) {
+    if ((lib.uniffi_fieldtrace_ffi_checksum_constructor_fieldtrace_open() and 0xFFFF) != 4188) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1255,6 +1459,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 /**
  * @suppress
  */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterULong: FfiConverter<ULong, Long> {
     override fun lift(value: Long): ULong {
         return value.toULong()
@@ -1318,6 +1545,29 @@ public object FfiConverterFloat: FfiConverter<Float, Float> {
 
     override fun write(value: Float, buf: ByteBuffer) {
         buf.putFloat(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterDouble: FfiConverter<Double, Double> {
+    override fun lift(value: Double): Double {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Double {
+        return buf.getDouble()
+    }
+
+    override fun lower(value: Double): Double {
+        return value
+    }
+
+    override fun allocationSize(value: Double) = 8UL
+
+    override fun write(value: Double, buf: ByteBuffer) {
+        buf.putDouble(value)
     }
 }
 
@@ -1534,7 +1784,8 @@ public interface FieldTraceInterface {
     fun `decodeFrame`(`width`: kotlin.UInt, `height`: kotlin.UInt, `rowStride`: kotlin.UInt, `luma`: kotlin.ByteArray, `rotationDegrees`: kotlin.UInt): List<DecodedCode>
     
     /**
-     * Enrolls this phone with the co-op named by a scanned enrollment QR. Safe to retry.
+     * Enrolls this phone with the co-op named by a scanned enrollment QR, and reports as the
+     * enrolled party and role from now on. Safe to retry.
      */
     suspend fun `enroll`(`qrText`: kotlin.String): EnrollmentInfo
     
@@ -1602,6 +1853,97 @@ public interface FieldTraceInterface {
      * Takes back a report made on this phone in the last 10 seconds.
      */
     fun `undo`(`eventId`: kotlin.String): Receipt
+    
+    /**
+     * Who reports from this phone now (the enrolled user once `enroll` succeeded).
+     */
+    fun `user`(): FieldTraceConfig
+    
+    /**
+     * Records that the scanned units of `trip` (none scanned: what the trip departed with, else
+     * its manifest) were handed to `recipient`, with optional photos from `save_photo`.
+     */
+    fun `confirmDelivery`(`trip`: kotlin.String, `scanned`: List<kotlin.String>, `recipient`: kotlin.String, `photos`: List<kotlin.String>, `note`: kotlin.String?): DeliveryReceipt
+    
+    /**
+     * What the scanned container holds now.
+     */
+    fun `contents`(`container`: kotlin.String): ContainerContents
+    
+    /**
+     * Packs the scanned units into the scanned container (box, pallet); a unit in another
+     * container leaves it. Refused, with nothing recorded, if a unit is or holds the container.
+     */
+    fun `pack`(`container`: kotlin.String, `units`: List<kotlin.String>): PackResult
+    
+    /**
+     * Photos waiting for the server, failing, uploaded.
+     */
+    fun `photoQueue`(): PhotoQueue
+    
+    /**
+     * This user's pieces per day in `month` (`YYYY-MM`), undone records excluded.
+     */
+    fun `pieceCounts`(`month`: kotlin.String): PieceCounts
+    
+    /**
+     * 异常 with photos saved by `save_photo` (each must be on this phone).
+     */
+    fun `reportAbnormalWithPhotos`(`reason`: AbnormalReason, `note`: kotlin.String?, `photos`: List<kotlin.String>): Receipt
+    
+    /**
+     * Compresses a camera photo (JPEG or PNG bytes; ≤ 1280 px, ≤ 200 KB JPEG) and keeps it on the
+     * phone; returns its SHA-256 (hex) to attach to a report. Takes up to a second or two: call it
+     * off the main thread. It uploads after the report that names it reaches the server.
+     */
+    fun `savePhoto`(`encoded`: kotlin.ByteArray): kotlin.String
+    
+    /**
+     * Sets a trip's manifest to the scanned units (a manifest built on the device; one from the
+     * server arrives by sync). Returns the recorded event's id.
+     */
+    fun `setTripManifest`(`trip`: kotlin.String, `units`: List<kotlin.String>): kotlin.String
+    
+    /**
+     * Sets (or clears) the lot that codes never seen with a lot are filed under (today's picking).
+     */
+    fun `setWorkingLot`(`lotId`: kotlin.String?)
+    
+    /**
+     * Takes the scanned units out of the scanned container; each must be directly in it.
+     */
+    fun `unpack`(`container`: kotlin.String, `units`: List<kotlin.String>): PackResult
+    
+    /**
+     * Empties the scanned container (a box taken off a pallet keeps its own contents).
+     */
+    fun `unpackAll`(`container`: kotlin.String): PackResult
+    
+    /**
+     * A handover session for the current user. Signing needs the co-op's certificate for this
+     * phone's key (enroll, or sync once): until then `handover_no_device_key`.
+     */
+    fun `handover`(): HandoverSession
+    
+    /**
+     * Starts (or resumes) loading `trip` against its manifest (built here with
+     * `set_trip_manifest`, or received by sync). `trip_no_manifest` when there is none yet.
+     */
+    fun `startLoading`(`trip`: kotlin.String): LoadingSession
+    
+    /**
+     * Reads a logger app's CSV export (times without an offset are at `utc_offset_minutes`) and
+     * imports its good lines; bad lines come back in `line_errors`.
+     */
+    fun `importLoggerCsv`(`logger`: kotlin.String, `boxLabel`: kotlin.String, `lotId`: kotlin.String?, `csvText`: kotlin.String, `utcOffsetMinutes`: kotlin.Int, `minExcursionMinutes`: kotlin.UInt?): SensorImportReport
+    
+    /**
+     * Stores readings a logger in box `box_label` (as scanned) handed over by Bluetooth, and
+     * records the excursions they show. `lot_id` absent: the lot the logger or box is known under.
+     * `utc_offset_minutes` is the offset the readings' times are kept in (China: 480).
+     * `min_excursion_minutes` absent: 30.
+     */
+    fun `importLoggerReadings`(`logger`: kotlin.String, `boxLabel`: kotlin.String, `lotId`: kotlin.String?, `readings`: List<LoggerReading>, `utcOffsetMinutes`: kotlin.Int, `minExcursionMinutes`: kotlin.UInt?): SensorImportReport
     
     companion object
 }
@@ -1751,7 +2093,8 @@ open class FieldTrace: Disposable, AutoCloseable, FieldTraceInterface
 
     
     /**
-     * Enrolls this phone with the co-op named by a scanned enrollment QR. Safe to retry.
+     * Enrolls this phone with the co-op named by a scanned enrollment QR, and reports as the
+     * enrolled party and role from now on. Safe to retry.
      */
     @Throws(FieldTraceException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2003,6 +2346,317 @@ open class FieldTrace: Disposable, AutoCloseable, FieldTraceInterface
     
 
     
+    /**
+     * Who reports from this phone now (the enrolled user once `enroll` succeeded).
+     */override fun `user`(): FieldTraceConfig {
+            return FfiConverterTypeFieldTraceConfig.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_user(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Records that the scanned units of `trip` (none scanned: what the trip departed with, else
+     * its manifest) were handed to `recipient`, with optional photos from `save_photo`.
+     */
+    @Throws(FieldTraceException::class)override fun `confirmDelivery`(`trip`: kotlin.String, `scanned`: List<kotlin.String>, `recipient`: kotlin.String, `photos`: List<kotlin.String>, `note`: kotlin.String?): DeliveryReceipt {
+            return FfiConverterTypeDeliveryReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_confirm_delivery(
+        it,
+        
+        FfiConverterString.lower(`trip`),
+        FfiConverterSequenceString.lower(`scanned`),
+        FfiConverterString.lower(`recipient`),
+        FfiConverterSequenceString.lower(`photos`),
+        FfiConverterOptionalString.lower(`note`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * What the scanned container holds now.
+     */
+    @Throws(FieldTraceException::class)override fun `contents`(`container`: kotlin.String): ContainerContents {
+            return FfiConverterTypeContainerContents.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_contents(
+        it,
+        
+        FfiConverterString.lower(`container`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Packs the scanned units into the scanned container (box, pallet); a unit in another
+     * container leaves it. Refused, with nothing recorded, if a unit is or holds the container.
+     */
+    @Throws(FieldTraceException::class)override fun `pack`(`container`: kotlin.String, `units`: List<kotlin.String>): PackResult {
+            return FfiConverterTypePackResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_pack(
+        it,
+        
+        FfiConverterString.lower(`container`),
+        FfiConverterSequenceString.lower(`units`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Photos waiting for the server, failing, uploaded.
+     */
+    @Throws(FieldTraceException::class)override fun `photoQueue`(): PhotoQueue {
+            return FfiConverterTypePhotoQueue.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_photo_queue(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This user's pieces per day in `month` (`YYYY-MM`), undone records excluded.
+     */
+    @Throws(FieldTraceException::class)override fun `pieceCounts`(`month`: kotlin.String): PieceCounts {
+            return FfiConverterTypePieceCounts.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_piece_counts(
+        it,
+        
+        FfiConverterString.lower(`month`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * 异常 with photos saved by `save_photo` (each must be on this phone).
+     */
+    @Throws(FieldTraceException::class)override fun `reportAbnormalWithPhotos`(`reason`: AbnormalReason, `note`: kotlin.String?, `photos`: List<kotlin.String>): Receipt {
+            return FfiConverterTypeReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_report_abnormal_with_photos(
+        it,
+        
+        FfiConverterTypeAbnormalReason.lower(`reason`),
+        FfiConverterOptionalString.lower(`note`),
+        FfiConverterSequenceString.lower(`photos`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Compresses a camera photo (JPEG or PNG bytes; ≤ 1280 px, ≤ 200 KB JPEG) and keeps it on the
+     * phone; returns its SHA-256 (hex) to attach to a report. Takes up to a second or two: call it
+     * off the main thread. It uploads after the report that names it reaches the server.
+     */
+    @Throws(FieldTraceException::class)override fun `savePhoto`(`encoded`: kotlin.ByteArray): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_save_photo(
+        it,
+        
+        FfiConverterByteArray.lower(`encoded`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sets a trip's manifest to the scanned units (a manifest built on the device; one from the
+     * server arrives by sync). Returns the recorded event's id.
+     */
+    @Throws(FieldTraceException::class)override fun `setTripManifest`(`trip`: kotlin.String, `units`: List<kotlin.String>): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_set_trip_manifest(
+        it,
+        
+        FfiConverterString.lower(`trip`),
+        FfiConverterSequenceString.lower(`units`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sets (or clears) the lot that codes never seen with a lot are filed under (today's picking).
+     */override fun `setWorkingLot`(`lotId`: kotlin.String?)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_set_working_lot(
+        it,
+        
+        FfiConverterOptionalString.lower(`lotId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Takes the scanned units out of the scanned container; each must be directly in it.
+     */
+    @Throws(FieldTraceException::class)override fun `unpack`(`container`: kotlin.String, `units`: List<kotlin.String>): PackResult {
+            return FfiConverterTypePackResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_unpack(
+        it,
+        
+        FfiConverterString.lower(`container`),
+        FfiConverterSequenceString.lower(`units`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Empties the scanned container (a box taken off a pallet keeps its own contents).
+     */
+    @Throws(FieldTraceException::class)override fun `unpackAll`(`container`: kotlin.String): PackResult {
+            return FfiConverterTypePackResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_unpack_all(
+        it,
+        
+        FfiConverterString.lower(`container`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A handover session for the current user. Signing needs the co-op's certificate for this
+     * phone's key (enroll, or sync once): until then `handover_no_device_key`.
+     */override fun `handover`(): HandoverSession {
+            return FfiConverterTypeHandoverSession.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_handover(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts (or resumes) loading `trip` against its manifest (built here with
+     * `set_trip_manifest`, or received by sync). `trip_no_manifest` when there is none yet.
+     */
+    @Throws(FieldTraceException::class)override fun `startLoading`(`trip`: kotlin.String): LoadingSession {
+            return FfiConverterTypeLoadingSession.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_start_loading(
+        it,
+        
+        FfiConverterString.lower(`trip`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Reads a logger app's CSV export (times without an offset are at `utc_offset_minutes`) and
+     * imports its good lines; bad lines come back in `line_errors`.
+     */
+    @Throws(FieldTraceException::class)override fun `importLoggerCsv`(`logger`: kotlin.String, `boxLabel`: kotlin.String, `lotId`: kotlin.String?, `csvText`: kotlin.String, `utcOffsetMinutes`: kotlin.Int, `minExcursionMinutes`: kotlin.UInt?): SensorImportReport {
+            return FfiConverterTypeSensorImportReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_import_logger_csv(
+        it,
+        
+        FfiConverterString.lower(`logger`),
+        FfiConverterString.lower(`boxLabel`),
+        FfiConverterOptionalString.lower(`lotId`),
+        FfiConverterString.lower(`csvText`),
+        FfiConverterInt.lower(`utcOffsetMinutes`),
+        FfiConverterOptionalUInt.lower(`minExcursionMinutes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Stores readings a logger in box `box_label` (as scanned) handed over by Bluetooth, and
+     * records the excursions they show. `lot_id` absent: the lot the logger or box is known under.
+     * `utc_offset_minutes` is the offset the readings' times are kept in (China: 480).
+     * `min_excursion_minutes` absent: 30.
+     */
+    @Throws(FieldTraceException::class)override fun `importLoggerReadings`(`logger`: kotlin.String, `boxLabel`: kotlin.String, `lotId`: kotlin.String?, `readings`: List<LoggerReading>, `utcOffsetMinutes`: kotlin.Int, `minExcursionMinutes`: kotlin.UInt?): SensorImportReport {
+            return FfiConverterTypeSensorImportReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_fieldtrace_import_logger_readings(
+        it,
+        
+        FfiConverterString.lower(`logger`),
+        FfiConverterString.lower(`boxLabel`),
+        FfiConverterOptionalString.lower(`lotId`),
+        FfiConverterSequenceTypeLoggerReading.lower(`readings`),
+        FfiConverterInt.lower(`utcOffsetMinutes`),
+        FfiConverterOptionalUInt.lower(`minExcursionMinutes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -2011,16 +2665,18 @@ open class FieldTrace: Disposable, AutoCloseable, FieldTraceInterface
     companion object {
         
     /**
-     * Opens (creating or upgrading) the database at `db_path` for the user in `config`.
+     * Opens (creating or upgrading) the database at `db_path` for the user in `config`, or,
+     * with no `config`, for the user this phone is enrolled as (`EnrollmentNeeded` when it is
+     * not enrolled). `enroll` switches to the enrolled user in place: no reopening.
      */
-    @Throws(FieldTraceException::class) fun `open`(`dbPath`: kotlin.String, `config`: FieldTraceConfig): FieldTrace {
+    @Throws(FieldTraceException::class) fun `open`(`dbPath`: kotlin.String, `config`: FieldTraceConfig?): FieldTrace {
             return FfiConverterTypeFieldTrace.lift(
     uniffiRustCallWithError(FieldTraceException) { _status ->
     UniffiLib.uniffi_fieldtrace_ffi_fn_constructor_fieldtrace_open(
     
         
         FfiConverterString.lower(`dbPath`),
-        FfiConverterTypeFieldTraceConfig.lower(`config`),_status)
+        FfiConverterOptionalTypeFieldTraceConfig.lower(`config`),_status)
 }
     )
     }
@@ -2051,6 +2707,755 @@ public object FfiConverterTypeFieldTrace: FfiConverter<FieldTrace, Long> {
     override fun allocationSize(value: FieldTrace) = 8UL
 
     override fun write(value: FieldTrace, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * One handover on this phone, as giver or receiver. Keep it for the handover's screens; a new
+ * one starts fresh (a half-checked offer is forgotten, nothing is recorded until `accept`).
+ */
+public interface HandoverSessionInterface {
+    
+    /**
+     * Receiver: accepts as checked (unchecked boxes count as missing), records the signed
+     * acceptance and returns the receipt QR text for the giver.
+     */
+    fun `accept`(): HandoverAcceptance
+    
+    /**
+     * Receiver: one box checked, normal (`abnormal` absent) or abnormal with a reason.
+     */
+    fun `checkUnit`(`scanned`: kotlin.String, `abnormal`: AbnormalReason?): ReceivingProgress
+    
+    /**
+     * Giver: records a signed offer of the scanned boxes and returns the QR text to show.
+     */
+    fun `offer`(`trip`: kotlin.String?, `scanned`: List<kotlin.String>): HandoverOffer
+    
+    /**
+     * Receiver: reads and checks a scanned offer QR offline; a forged or altered offer is
+     * `Untrusted`. Starts the box-by-box check.
+     */
+    fun `reviewOffer`(`qrText`: kotlin.String): OfferReview
+    
+    /**
+     * Giver: checks the receiver's receipt QR against the offer made here and files it.
+     */
+    fun `storeReceipt`(`qrText`: kotlin.String): HandoverReceipt
+    
+    companion object
+}
+
+/**
+ * One handover on this phone, as giver or receiver. Keep it for the handover's screens; a new
+ * one starts fresh (a half-checked offer is forgotten, nothing is recorded until `accept`).
+ */
+open class HandoverSession: Disposable, AutoCloseable, HandoverSessionInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldtrace_ffi_fn_free_handoversession(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldtrace_ffi_fn_clone_handoversession(handle, status)
+        }
+    }
+
+    
+    /**
+     * Receiver: accepts as checked (unchecked boxes count as missing), records the signed
+     * acceptance and returns the receipt QR text for the giver.
+     */
+    @Throws(FieldTraceException::class)override fun `accept`(): HandoverAcceptance {
+            return FfiConverterTypeHandoverAcceptance.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_handoversession_accept(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Receiver: one box checked, normal (`abnormal` absent) or abnormal with a reason.
+     */
+    @Throws(FieldTraceException::class)override fun `checkUnit`(`scanned`: kotlin.String, `abnormal`: AbnormalReason?): ReceivingProgress {
+            return FfiConverterTypeReceivingProgress.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_handoversession_check_unit(
+        it,
+        
+        FfiConverterString.lower(`scanned`),
+        FfiConverterOptionalTypeAbnormalReason.lower(`abnormal`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Giver: records a signed offer of the scanned boxes and returns the QR text to show.
+     */
+    @Throws(FieldTraceException::class)override fun `offer`(`trip`: kotlin.String?, `scanned`: List<kotlin.String>): HandoverOffer {
+            return FfiConverterTypeHandoverOffer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_handoversession_offer(
+        it,
+        
+        FfiConverterOptionalString.lower(`trip`),
+        FfiConverterSequenceString.lower(`scanned`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Receiver: reads and checks a scanned offer QR offline; a forged or altered offer is
+     * `Untrusted`. Starts the box-by-box check.
+     */
+    @Throws(FieldTraceException::class)override fun `reviewOffer`(`qrText`: kotlin.String): OfferReview {
+            return FfiConverterTypeOfferReview.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_handoversession_review_offer(
+        it,
+        
+        FfiConverterString.lower(`qrText`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Giver: checks the receiver's receipt QR against the offer made here and files it.
+     */
+    @Throws(FieldTraceException::class)override fun `storeReceipt`(`qrText`: kotlin.String): HandoverReceipt {
+            return FfiConverterTypeHandoverReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_handoversession_store_receipt(
+        it,
+        
+        FfiConverterString.lower(`qrText`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHandoverSession: FfiConverter<HandoverSession, Long> {
+    override fun lower(value: HandoverSession): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): HandoverSession {
+        return HandoverSession(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): HandoverSession {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: HandoverSession) = 8UL
+
+    override fun write(value: HandoverSession, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * One driver's loading of one trip. Its state is rebuilt from the phone's database, so starting
+ * it again (after a restart, a sync) resumes where it was.
+ */
+public interface LoadingSessionInterface {
+    
+    /**
+     * The vehicle leaves: records loaded of expected, the missing and off-manifest codes.
+     */
+    fun `depart`(`note`: kotlin.String?): DepartureReceipt
+    
+    /**
+     * The manifest's codes, in order.
+     */
+    fun `manifest`(): List<kotlin.String>
+    
+    /**
+     * Where loading stands now.
+     */
+    fun `progress`(): LoadingProgress
+    
+    /**
+     * Re-reads the manifest and the trip's loads (after a sync brought another phone's scans).
+     */
+    fun `reload`(): LoadingProgress
+    
+    /**
+     * A unit scanned at the vehicle: loaded, not on the manifest, or already loaded.
+     */
+    fun `scan`(`payload`: kotlin.String): LoadScan
+    
+    /**
+     * Takes back a loading scan made in the last 10 seconds.
+     */
+    fun `undo`(`eventId`: kotlin.String): Receipt
+    
+    companion object
+}
+
+/**
+ * One driver's loading of one trip. Its state is rebuilt from the phone's database, so starting
+ * it again (after a restart, a sync) resumes where it was.
+ */
+open class LoadingSession: Disposable, AutoCloseable, LoadingSessionInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_fieldtrace_ffi_fn_free_loadingsession(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_fieldtrace_ffi_fn_clone_loadingsession(handle, status)
+        }
+    }
+
+    
+    /**
+     * The vehicle leaves: records loaded of expected, the missing and off-manifest codes.
+     */
+    @Throws(FieldTraceException::class)override fun `depart`(`note`: kotlin.String?): DepartureReceipt {
+            return FfiConverterTypeDepartureReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_loadingsession_depart(
+        it,
+        
+        FfiConverterOptionalString.lower(`note`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The manifest's codes, in order.
+     */override fun `manifest`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_loadingsession_manifest(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Where loading stands now.
+     */override fun `progress`(): LoadingProgress {
+            return FfiConverterTypeLoadingProgress.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_loadingsession_progress(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Re-reads the manifest and the trip's loads (after a sync brought another phone's scans).
+     */
+    @Throws(FieldTraceException::class)override fun `reload`(): LoadingProgress {
+            return FfiConverterTypeLoadingProgress.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_loadingsession_reload(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A unit scanned at the vehicle: loaded, not on the manifest, or already loaded.
+     */
+    @Throws(FieldTraceException::class)override fun `scan`(`payload`: kotlin.String): LoadScan {
+            return FfiConverterTypeLoadScan.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_loadingsession_scan(
+        it,
+        
+        FfiConverterString.lower(`payload`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Takes back a loading scan made in the last 10 seconds.
+     */
+    @Throws(FieldTraceException::class)override fun `undo`(`eventId`: kotlin.String): Receipt {
+            return FfiConverterTypeReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_method_loadingsession_undo(
+        it,
+        
+        FfiConverterString.lower(`eventId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLoadingSession: FfiConverter<LoadingSession, Long> {
+    override fun lower(value: LoadingSession): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): LoadingSession {
+        return LoadingSession(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): LoadingSession {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: LoadingSession) = 8UL
+
+    override fun write(value: LoadingSession, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -2381,6 +3786,99 @@ public object FfiConverterTypeSyncListener: FfiConverter<SyncListener, Long> {
 
 
 /**
+ * A box that arrived abnormal (or, with reason `Missing`, did not arrive).
+ */
+data class BoxCondition (
+    var `code`: kotlin.String
+    , 
+    var `reason`: AbnormalReason
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBoxCondition: FfiConverterRustBuffer<BoxCondition> {
+    override fun read(buf: ByteBuffer): BoxCondition {
+        return BoxCondition(
+            FfiConverterString.read(buf),
+            FfiConverterTypeAbnormalReason.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BoxCondition) = (
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterTypeAbnormalReason.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: BoxCondition, buf: ByteBuffer) {
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterTypeAbnormalReason.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * What a container holds now.
+ */
+data class ContainerContents (
+    var `container`: kotlin.String
+    , 
+    /**
+     * Directly inside (a pallet's boxes), sorted.
+     */
+    var `direct`: List<kotlin.String>
+    , 
+    /**
+     * At every depth (the boxes and their items), sorted.
+     */
+    var `all`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContainerContents: FfiConverterRustBuffer<ContainerContents> {
+    override fun read(buf: ByteBuffer): ContainerContents {
+        return ContainerContents(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ContainerContents) = (
+            FfiConverterString.allocationSize(value.`container`) +
+            FfiConverterSequenceString.allocationSize(value.`direct`) +
+            FfiConverterSequenceString.allocationSize(value.`all`)
+    )
+
+    override fun write(value: ContainerContents, buf: ByteBuffer) {
+            FfiConverterString.write(value.`container`, buf)
+            FfiConverterSequenceString.write(value.`direct`, buf)
+            FfiConverterSequenceString.write(value.`all`, buf)
+    }
+}
+
+
+
+/**
  * A corner in the frame as handed over: pixels from the buffer's top-left, before rotation.
  */
 data class CornerPoint (
@@ -2416,6 +3914,50 @@ public object FfiConverterTypeCornerPoint: FfiConverterRustBuffer<CornerPoint> {
     override fun write(value: CornerPoint, buf: ByteBuffer) {
             FfiConverterFloat.write(value.`x`, buf)
             FfiConverterFloat.write(value.`y`, buf)
+    }
+}
+
+
+
+/**
+ * One day's pieces.
+ */
+data class DayPieces (
+    /**
+     * `YYYY-MM-DD`.
+     */
+    var `date`: kotlin.String
+    , 
+    var `pieces`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDayPieces: FfiConverterRustBuffer<DayPieces> {
+    override fun read(buf: ByteBuffer): DayPieces {
+        return DayPieces(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DayPieces) = (
+            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterULong.allocationSize(value.`pieces`)
+    )
+
+    override fun write(value: DayPieces, buf: ByteBuffer) {
+            FfiConverterString.write(value.`date`, buf)
+            FfiConverterULong.write(value.`pieces`, buf)
     }
 }
 
@@ -2479,6 +4021,119 @@ public object FfiConverterTypeDecodedCode: FfiConverterRustBuffer<DecodedCode> {
 
 
 /**
+ * A recorded delivery.
+ */
+data class DeliveryReceipt (
+    var `eventId`: kotlin.String
+    , 
+    var `trip`: kotlin.String
+    , 
+    var `recipient`: kotlin.String
+    , 
+    /**
+     * The units recorded as delivered.
+     */
+    var `units`: List<kotlin.String>
+    , 
+    /**
+     * SHA-256 (hex) of the photos attached.
+     */
+    var `photos`: List<kotlin.String>
+    , 
+    var `recordedAtMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeliveryReceipt: FfiConverterRustBuffer<DeliveryReceipt> {
+    override fun read(buf: ByteBuffer): DeliveryReceipt {
+        return DeliveryReceipt(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeliveryReceipt) = (
+            FfiConverterString.allocationSize(value.`eventId`) +
+            FfiConverterString.allocationSize(value.`trip`) +
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterSequenceString.allocationSize(value.`units`) +
+            FfiConverterSequenceString.allocationSize(value.`photos`) +
+            FfiConverterLong.allocationSize(value.`recordedAtMs`)
+    )
+
+    override fun write(value: DeliveryReceipt, buf: ByteBuffer) {
+            FfiConverterString.write(value.`eventId`, buf)
+            FfiConverterString.write(value.`trip`, buf)
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterSequenceString.write(value.`units`, buf)
+            FfiConverterSequenceString.write(value.`photos`, buf)
+            FfiConverterLong.write(value.`recordedAtMs`, buf)
+    }
+}
+
+
+
+/**
+ * The recorded departure: the count the vehicle left with.
+ */
+data class DepartureReceipt (
+    var `eventId`: kotlin.String
+    , 
+    var `progress`: LoadingProgress
+    , 
+    var `recordedAtMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDepartureReceipt: FfiConverterRustBuffer<DepartureReceipt> {
+    override fun read(buf: ByteBuffer): DepartureReceipt {
+        return DepartureReceipt(
+            FfiConverterString.read(buf),
+            FfiConverterTypeLoadingProgress.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DepartureReceipt) = (
+            FfiConverterString.allocationSize(value.`eventId`) +
+            FfiConverterTypeLoadingProgress.allocationSize(value.`progress`) +
+            FfiConverterLong.allocationSize(value.`recordedAtMs`)
+    )
+
+    override fun write(value: DepartureReceipt, buf: ByteBuffer) {
+            FfiConverterString.write(value.`eventId`, buf)
+            FfiConverterTypeLoadingProgress.write(value.`progress`, buf)
+            FfiConverterLong.write(value.`recordedAtMs`, buf)
+    }
+}
+
+
+
+/**
  * Who this phone is enrolled as, with which co-op server.
  */
 data class EnrollmentInfo (
@@ -2530,6 +4185,81 @@ public object FfiConverterTypeEnrollmentInfo: FfiConverterRustBuffer<EnrollmentI
 
 
 /**
+ * A run of readings outside a limit, long enough to matter.
+ */
+data class Excursion (
+    var `logger`: kotlin.String
+    , 
+    var `sensor`: SensorKind
+    , 
+    var `side`: LimitSide
+    , 
+    /**
+     * The limit broken, in the sensor's unit (°C or % RH).
+     */
+    var `threshold`: kotlin.Double
+    , 
+    /**
+     * First and last reading outside the limit (UTC ms).
+     */
+    var `startMs`: kotlin.Long
+    , 
+    var `endMs`: kotlin.Long
+    , 
+    /**
+     * The reading furthest beyond the limit.
+     */
+    var `peak`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExcursion: FfiConverterRustBuffer<Excursion> {
+    override fun read(buf: ByteBuffer): Excursion {
+        return Excursion(
+            FfiConverterString.read(buf),
+            FfiConverterTypeSensorKind.read(buf),
+            FfiConverterTypeLimitSide.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Excursion) = (
+            FfiConverterString.allocationSize(value.`logger`) +
+            FfiConverterTypeSensorKind.allocationSize(value.`sensor`) +
+            FfiConverterTypeLimitSide.allocationSize(value.`side`) +
+            FfiConverterDouble.allocationSize(value.`threshold`) +
+            FfiConverterLong.allocationSize(value.`startMs`) +
+            FfiConverterLong.allocationSize(value.`endMs`) +
+            FfiConverterDouble.allocationSize(value.`peak`)
+    )
+
+    override fun write(value: Excursion, buf: ByteBuffer) {
+            FfiConverterString.write(value.`logger`, buf)
+            FfiConverterTypeSensorKind.write(value.`sensor`, buf)
+            FfiConverterTypeLimitSide.write(value.`side`, buf)
+            FfiConverterDouble.write(value.`threshold`, buf)
+            FfiConverterLong.write(value.`startMs`, buf)
+            FfiConverterLong.write(value.`endMs`, buf)
+            FfiConverterDouble.write(value.`peak`, buf)
+    }
+}
+
+
+
+/**
  * Who uses this phone, from the enrollment (or the app's sign-in screen before it).
  */
 data class FieldTraceConfig (
@@ -2565,6 +4295,197 @@ public object FfiConverterTypeFieldTraceConfig: FfiConverterRustBuffer<FieldTrac
     override fun write(value: FieldTraceConfig, buf: ByteBuffer) {
             FfiConverterString.write(value.`partyId`, buf)
             FfiConverterTypeRole.write(value.`role`, buf)
+    }
+}
+
+
+
+/**
+ * The receiver's recorded acceptance: show `qr_text` to the giver as the receipt.
+ */
+data class HandoverAcceptance (
+    var `acceptanceId`: kotlin.String
+    , 
+    var `offerId`: kotlin.String
+    , 
+    var `qrText`: kotlin.String
+    , 
+    var `offered`: kotlin.UInt
+    , 
+    var `received`: kotlin.UInt
+    , 
+    var `abnormal`: List<BoxCondition>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHandoverAcceptance: FfiConverterRustBuffer<HandoverAcceptance> {
+    override fun read(buf: ByteBuffer): HandoverAcceptance {
+        return HandoverAcceptance(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeBoxCondition.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HandoverAcceptance) = (
+            FfiConverterString.allocationSize(value.`acceptanceId`) +
+            FfiConverterString.allocationSize(value.`offerId`) +
+            FfiConverterString.allocationSize(value.`qrText`) +
+            FfiConverterUInt.allocationSize(value.`offered`) +
+            FfiConverterUInt.allocationSize(value.`received`) +
+            FfiConverterSequenceTypeBoxCondition.allocationSize(value.`abnormal`)
+    )
+
+    override fun write(value: HandoverAcceptance, buf: ByteBuffer) {
+            FfiConverterString.write(value.`acceptanceId`, buf)
+            FfiConverterString.write(value.`offerId`, buf)
+            FfiConverterString.write(value.`qrText`, buf)
+            FfiConverterUInt.write(value.`offered`, buf)
+            FfiConverterUInt.write(value.`received`, buf)
+            FfiConverterSequenceTypeBoxCondition.write(value.`abnormal`, buf)
+    }
+}
+
+
+
+/**
+ * The giver's recorded offer: show `qr_text` as a QR code to the receiver.
+ */
+data class HandoverOffer (
+    var `offerId`: kotlin.String
+    , 
+    var `qrText`: kotlin.String
+    , 
+    var `trip`: kotlin.String?
+    , 
+    var `codes`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHandoverOffer: FfiConverterRustBuffer<HandoverOffer> {
+    override fun read(buf: ByteBuffer): HandoverOffer {
+        return HandoverOffer(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HandoverOffer) = (
+            FfiConverterString.allocationSize(value.`offerId`) +
+            FfiConverterString.allocationSize(value.`qrText`) +
+            FfiConverterOptionalString.allocationSize(value.`trip`) +
+            FfiConverterSequenceString.allocationSize(value.`codes`)
+    )
+
+    override fun write(value: HandoverOffer, buf: ByteBuffer) {
+            FfiConverterString.write(value.`offerId`, buf)
+            FfiConverterString.write(value.`qrText`, buf)
+            FfiConverterOptionalString.write(value.`trip`, buf)
+            FfiConverterSequenceString.write(value.`codes`, buf)
+    }
+}
+
+
+
+/**
+ * The giver's filed receipt: proof of what the receiver accepted.
+ */
+data class HandoverReceipt (
+    var `receiptEventId`: kotlin.String
+    , 
+    var `offerId`: kotlin.String
+    , 
+    var `acceptanceId`: kotlin.String
+    , 
+    var `receiverPartyId`: kotlin.String
+    , 
+    var `receiverDeviceId`: kotlin.String
+    , 
+    var `offered`: kotlin.UInt
+    , 
+    var `received`: kotlin.UInt
+    , 
+    var `abnormal`: List<BoxCondition>
+    , 
+    /**
+     * The same receipt was already filed (scanned twice); nothing new was recorded.
+     */
+    var `duplicate`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHandoverReceipt: FfiConverterRustBuffer<HandoverReceipt> {
+    override fun read(buf: ByteBuffer): HandoverReceipt {
+        return HandoverReceipt(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeBoxCondition.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HandoverReceipt) = (
+            FfiConverterString.allocationSize(value.`receiptEventId`) +
+            FfiConverterString.allocationSize(value.`offerId`) +
+            FfiConverterString.allocationSize(value.`acceptanceId`) +
+            FfiConverterString.allocationSize(value.`receiverPartyId`) +
+            FfiConverterString.allocationSize(value.`receiverDeviceId`) +
+            FfiConverterUInt.allocationSize(value.`offered`) +
+            FfiConverterUInt.allocationSize(value.`received`) +
+            FfiConverterSequenceTypeBoxCondition.allocationSize(value.`abnormal`) +
+            FfiConverterBoolean.allocationSize(value.`duplicate`)
+    )
+
+    override fun write(value: HandoverReceipt, buf: ByteBuffer) {
+            FfiConverterString.write(value.`receiptEventId`, buf)
+            FfiConverterString.write(value.`offerId`, buf)
+            FfiConverterString.write(value.`acceptanceId`, buf)
+            FfiConverterString.write(value.`receiverPartyId`, buf)
+            FfiConverterString.write(value.`receiverDeviceId`, buf)
+            FfiConverterUInt.write(value.`offered`, buf)
+            FfiConverterUInt.write(value.`received`, buf)
+            FfiConverterSequenceTypeBoxCondition.write(value.`abnormal`, buf)
+            FfiConverterBoolean.write(value.`duplicate`, buf)
     }
 }
 
@@ -2661,6 +4582,233 @@ public object FfiConverterTypeHistoryItem: FfiConverterRustBuffer<HistoryItem> {
 
 
 
+/**
+ * One scan at the vehicle.
+ */
+data class LoadScan (
+    var `code`: kotlin.String
+    , 
+    var `outcome`: LoadOutcome
+    , 
+    /**
+     * The manifest entries this scan counted (the code itself, or listed units inside a box).
+     */
+    var `counted`: List<kotlin.String>
+    , 
+    /**
+     * The trip event recorded, if any (for `undo`).
+     */
+    var `eventId`: kotlin.String?
+    , 
+    var `progress`: LoadingProgress
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLoadScan: FfiConverterRustBuffer<LoadScan> {
+    override fun read(buf: ByteBuffer): LoadScan {
+        return LoadScan(
+            FfiConverterString.read(buf),
+            FfiConverterTypeLoadOutcome.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeLoadingProgress.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LoadScan) = (
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterTypeLoadOutcome.allocationSize(value.`outcome`) +
+            FfiConverterSequenceString.allocationSize(value.`counted`) +
+            FfiConverterOptionalString.allocationSize(value.`eventId`) +
+            FfiConverterTypeLoadingProgress.allocationSize(value.`progress`)
+    )
+
+    override fun write(value: LoadScan, buf: ByteBuffer) {
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterTypeLoadOutcome.write(value.`outcome`, buf)
+            FfiConverterSequenceString.write(value.`counted`, buf)
+            FfiConverterOptionalString.write(value.`eventId`, buf)
+            FfiConverterTypeLoadingProgress.write(value.`progress`, buf)
+    }
+}
+
+
+
+/**
+ * "Loaded x of y" and what is still missing.
+ */
+data class LoadingProgress (
+    var `trip`: kotlin.String
+    , 
+    var `expected`: kotlin.UInt
+    , 
+    var `loaded`: kotlin.UInt
+    , 
+    /**
+     * Manifest entries not loaded yet, in manifest order.
+     */
+    var `missing`: List<kotlin.String>
+    , 
+    /**
+     * Scanned units the manifest does not list, in scan order.
+     */
+    var `offManifest`: List<kotlin.String>
+    , 
+    var `departed`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLoadingProgress: FfiConverterRustBuffer<LoadingProgress> {
+    override fun read(buf: ByteBuffer): LoadingProgress {
+        return LoadingProgress(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LoadingProgress) = (
+            FfiConverterString.allocationSize(value.`trip`) +
+            FfiConverterUInt.allocationSize(value.`expected`) +
+            FfiConverterUInt.allocationSize(value.`loaded`) +
+            FfiConverterSequenceString.allocationSize(value.`missing`) +
+            FfiConverterSequenceString.allocationSize(value.`offManifest`) +
+            FfiConverterBoolean.allocationSize(value.`departed`)
+    )
+
+    override fun write(value: LoadingProgress, buf: ByteBuffer) {
+            FfiConverterString.write(value.`trip`, buf)
+            FfiConverterUInt.write(value.`expected`, buf)
+            FfiConverterUInt.write(value.`loaded`, buf)
+            FfiConverterSequenceString.write(value.`missing`, buf)
+            FfiConverterSequenceString.write(value.`offManifest`, buf)
+            FfiConverterBoolean.write(value.`departed`, buf)
+    }
+}
+
+
+
+/**
+ * A CSV line that could not be read; the other lines still count.
+ */
+data class LogLineError (
+    /**
+     * Line number in the file, from 1.
+     */
+    var `line`: kotlin.ULong
+    , 
+    /**
+     * The column as the file names it, or `line` for the whole line.
+     */
+    var `field`: kotlin.String
+    , 
+    var `reason`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLogLineError: FfiConverterRustBuffer<LogLineError> {
+    override fun read(buf: ByteBuffer): LogLineError {
+        return LogLineError(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LogLineError) = (
+            FfiConverterULong.allocationSize(value.`line`) +
+            FfiConverterString.allocationSize(value.`field`) +
+            FfiConverterString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: LogLineError, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`line`, buf)
+            FfiConverterString.write(value.`field`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * One reading: time (UTC ms), temperature in °C and/or relative humidity in %.
+ */
+data class LoggerReading (
+    var `atMs`: kotlin.Long
+    , 
+    var `temperatureC`: kotlin.Double?
+    , 
+    var `humidityPercent`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLoggerReading: FfiConverterRustBuffer<LoggerReading> {
+    override fun read(buf: ByteBuffer): LoggerReading {
+        return LoggerReading(
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LoggerReading) = (
+            FfiConverterLong.allocationSize(value.`atMs`) +
+            FfiConverterOptionalDouble.allocationSize(value.`temperatureC`) +
+            FfiConverterOptionalDouble.allocationSize(value.`humidityPercent`)
+    )
+
+    override fun write(value: LoggerReading, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`atMs`, buf)
+            FfiConverterOptionalDouble.write(value.`temperatureC`, buf)
+            FfiConverterOptionalDouble.write(value.`humidityPercent`, buf)
+    }
+}
+
+
+
 data class LotInfo (
     var `id`: kotlin.String
     , 
@@ -2725,6 +4873,190 @@ public object FfiConverterTypeLotInfo: FfiConverterRustBuffer<LotInfo> {
 
 
 
+/**
+ * A unit a pack took out of another container.
+ */
+data class MovedUnit (
+    var `code`: kotlin.String
+    , 
+    var `fromContainer`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMovedUnit: FfiConverterRustBuffer<MovedUnit> {
+    override fun read(buf: ByteBuffer): MovedUnit {
+        return MovedUnit(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MovedUnit) = (
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`fromContainer`)
+    )
+
+    override fun write(value: MovedUnit, buf: ByteBuffer) {
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterString.write(value.`fromContainer`, buf)
+    }
+}
+
+
+
+/**
+ * A scanned offer whose certificate and signature checked out: what the receiver is asked to
+ * take over.
+ */
+data class OfferReview (
+    var `offerId`: kotlin.String
+    , 
+    var `trip`: kotlin.String?
+    , 
+    var `giverPartyId`: kotlin.String
+    , 
+    var `giverDeviceId`: kotlin.String
+    , 
+    var `giverRole`: Role
+    , 
+    var `offeredAtMs`: kotlin.Long
+    , 
+    var `codes`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOfferReview: FfiConverterRustBuffer<OfferReview> {
+    override fun read(buf: ByteBuffer): OfferReview {
+        return OfferReview(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeRole.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OfferReview) = (
+            FfiConverterString.allocationSize(value.`offerId`) +
+            FfiConverterOptionalString.allocationSize(value.`trip`) +
+            FfiConverterString.allocationSize(value.`giverPartyId`) +
+            FfiConverterString.allocationSize(value.`giverDeviceId`) +
+            FfiConverterTypeRole.allocationSize(value.`giverRole`) +
+            FfiConverterLong.allocationSize(value.`offeredAtMs`) +
+            FfiConverterSequenceString.allocationSize(value.`codes`)
+    )
+
+    override fun write(value: OfferReview, buf: ByteBuffer) {
+            FfiConverterString.write(value.`offerId`, buf)
+            FfiConverterOptionalString.write(value.`trip`, buf)
+            FfiConverterString.write(value.`giverPartyId`, buf)
+            FfiConverterString.write(value.`giverDeviceId`, buf)
+            FfiConverterTypeRole.write(value.`giverRole`, buf)
+            FfiConverterLong.write(value.`offeredAtMs`, buf)
+            FfiConverterSequenceString.write(value.`codes`, buf)
+    }
+}
+
+
+
+/**
+ * What a pack or unpack did ("箱 X: 40 件").
+ */
+data class PackResult (
+    /**
+     * Absent when every unit was already where it was asked to be: nothing was recorded.
+     */
+    var `eventId`: kotlin.String?
+    , 
+    var `container`: kotlin.String
+    , 
+    /**
+     * The units packed or unpacked by this call.
+     */
+    var `units`: List<kotlin.String>
+    , 
+    /**
+     * For a pack: units taken out of another container by it.
+     */
+    var `movedFrom`: List<MovedUnit>
+    , 
+    /**
+     * Units in the container now, at every depth.
+     */
+    var `contents`: kotlin.ULong
+    , 
+    /**
+     * Device time (UTC ms) until which `undo` is accepted.
+     */
+    var `undoUntilMs`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePackResult: FfiConverterRustBuffer<PackResult> {
+    override fun read(buf: ByteBuffer): PackResult {
+        return PackResult(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceTypeMovedUnit.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PackResult) = (
+            FfiConverterOptionalString.allocationSize(value.`eventId`) +
+            FfiConverterString.allocationSize(value.`container`) +
+            FfiConverterSequenceString.allocationSize(value.`units`) +
+            FfiConverterSequenceTypeMovedUnit.allocationSize(value.`movedFrom`) +
+            FfiConverterULong.allocationSize(value.`contents`) +
+            FfiConverterOptionalLong.allocationSize(value.`undoUntilMs`)
+    )
+
+    override fun write(value: PackResult, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`eventId`, buf)
+            FfiConverterString.write(value.`container`, buf)
+            FfiConverterSequenceString.write(value.`units`, buf)
+            FfiConverterSequenceTypeMovedUnit.write(value.`movedFrom`, buf)
+            FfiConverterULong.write(value.`contents`, buf)
+            FfiConverterOptionalLong.write(value.`undoUntilMs`, buf)
+    }
+}
+
+
+
 data class PartyInfo (
     var `id`: kotlin.String
     , 
@@ -2763,6 +5095,176 @@ public object FfiConverterTypePartyInfo: FfiConverterRustBuffer<PartyInfo> {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`name`, buf)
             FfiConverterOptionalString.write(value.`region`, buf)
+    }
+}
+
+
+
+/**
+ * "2 photos waiting": the photo upload queue.
+ */
+data class PhotoQueue (
+    /**
+     * Photos named by a report and not yet confirmed by the server.
+     */
+    var `pending`: kotlin.ULong
+    , 
+    /**
+     * Of those, photos whose report itself still waits in the outbox.
+     */
+    var `waitingForEvents`: kotlin.ULong
+    , 
+    /**
+     * Photos whose last upload attempt failed.
+     */
+    var `failing`: kotlin.ULong
+    , 
+    /**
+     * The error key of the latest failure, if a photo is failing.
+     */
+    var `lastErrorKey`: kotlin.String?
+    , 
+    /**
+     * Photos the server has confirmed.
+     */
+    var `uploaded`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePhotoQueue: FfiConverterRustBuffer<PhotoQueue> {
+    override fun read(buf: ByteBuffer): PhotoQueue {
+        return PhotoQueue(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PhotoQueue) = (
+            FfiConverterULong.allocationSize(value.`pending`) +
+            FfiConverterULong.allocationSize(value.`waitingForEvents`) +
+            FfiConverterULong.allocationSize(value.`failing`) +
+            FfiConverterOptionalString.allocationSize(value.`lastErrorKey`) +
+            FfiConverterULong.allocationSize(value.`uploaded`)
+    )
+
+    override fun write(value: PhotoQueue, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`pending`, buf)
+            FfiConverterULong.write(value.`waitingForEvents`, buf)
+            FfiConverterULong.write(value.`failing`, buf)
+            FfiConverterOptionalString.write(value.`lastErrorKey`, buf)
+            FfiConverterULong.write(value.`uploaded`, buf)
+    }
+}
+
+
+
+/**
+ * A user's pieces in one month, per day (days without pieces left out): what an assistant is
+ * paid for.
+ */
+data class PieceCounts (
+    var `partyId`: kotlin.String
+    , 
+    /**
+     * `YYYY-MM`.
+     */
+    var `month`: kotlin.String
+    , 
+    var `days`: List<DayPieces>
+    , 
+    var `total`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePieceCounts: FfiConverterRustBuffer<PieceCounts> {
+    override fun read(buf: ByteBuffer): PieceCounts {
+        return PieceCounts(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeDayPieces.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PieceCounts) = (
+            FfiConverterString.allocationSize(value.`partyId`) +
+            FfiConverterString.allocationSize(value.`month`) +
+            FfiConverterSequenceTypeDayPieces.allocationSize(value.`days`) +
+            FfiConverterULong.allocationSize(value.`total`)
+    )
+
+    override fun write(value: PieceCounts, buf: ByteBuffer) {
+            FfiConverterString.write(value.`partyId`, buf)
+            FfiConverterString.write(value.`month`, buf)
+            FfiConverterSequenceTypeDayPieces.write(value.`days`, buf)
+            FfiConverterULong.write(value.`total`, buf)
+    }
+}
+
+
+
+/**
+ * A QR symbol to draw on screen: `side` modules per side (quiet zone included), row-major.
+ */
+data class QrCode (
+    var `side`: kotlin.UInt
+    , 
+    /**
+     * `side × side` modules, true = dark.
+     */
+    var `dark`: List<kotlin.Boolean>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeQrCode: FfiConverterRustBuffer<QrCode> {
+    override fun read(buf: ByteBuffer): QrCode {
+        return QrCode(
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: QrCode) = (
+            FfiConverterUInt.allocationSize(value.`side`) +
+            FfiConverterSequenceBoolean.allocationSize(value.`dark`)
+    )
+
+    override fun write(value: QrCode, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`side`, buf)
+            FfiConverterSequenceBoolean.write(value.`dark`, buf)
     }
 }
 
@@ -2835,6 +5337,70 @@ public object FfiConverterTypeReceipt: FfiConverterRustBuffer<Receipt> {
             FfiConverterLong.write(value.`recordedAtMs`, buf)
             FfiConverterOptionalLong.write(value.`undoUntilMs`, buf)
             FfiConverterBoolean.write(value.`duplicate`, buf)
+    }
+}
+
+
+
+/**
+ * "Checked x of y" after each box.
+ */
+data class ReceivingProgress (
+    var `code`: kotlin.String
+    , 
+    var `check`: UnitCheck
+    , 
+    var `expected`: kotlin.UInt
+    , 
+    var `checked`: kotlin.UInt
+    , 
+    var `abnormal`: kotlin.UInt
+    , 
+    /**
+     * Offered boxes not checked yet: missing if accepted now.
+     */
+    var `unchecked`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReceivingProgress: FfiConverterRustBuffer<ReceivingProgress> {
+    override fun read(buf: ByteBuffer): ReceivingProgress {
+        return ReceivingProgress(
+            FfiConverterString.read(buf),
+            FfiConverterTypeUnitCheck.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReceivingProgress) = (
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterTypeUnitCheck.allocationSize(value.`check`) +
+            FfiConverterUInt.allocationSize(value.`expected`) +
+            FfiConverterUInt.allocationSize(value.`checked`) +
+            FfiConverterUInt.allocationSize(value.`abnormal`) +
+            FfiConverterSequenceString.allocationSize(value.`unchecked`)
+    )
+
+    override fun write(value: ReceivingProgress, buf: ByteBuffer) {
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterTypeUnitCheck.write(value.`check`, buf)
+            FfiConverterUInt.write(value.`expected`, buf)
+            FfiConverterUInt.write(value.`checked`, buf)
+            FfiConverterUInt.write(value.`abnormal`, buf)
+            FfiConverterSequenceString.write(value.`unchecked`, buf)
     }
 }
 
@@ -2921,6 +5487,154 @@ public object FfiConverterTypeScanInfo: FfiConverterRustBuffer<ScanInfo> {
 
 
 /**
+ * What an import did.
+ */
+data class SensorImportReport (
+    /**
+     * The box's code key, as events are filed under.
+     */
+    var `boxCode`: kotlin.String
+    , 
+    var `lotId`: kotlin.String?
+    , 
+    /**
+     * The limits the readings were judged by; absent when the box's lot is unknown (readings
+     * are kept; importing again once it is known records the excursions).
+     */
+    var `limits`: SensorLimits?
+    , 
+    var `readingsNew`: kotlin.ULong
+    , 
+    var `readingsKnown`: kotlin.ULong
+    , 
+    var `readingEvents`: kotlin.ULong
+    , 
+    /**
+     * Whether the logger's link was changed to this box (and lot).
+     */
+    var `loggerLinked`: kotlin.Boolean
+    , 
+    /**
+     * Every excursion in this logger's stored readings for the box, new or not.
+     */
+    var `excursions`: List<Excursion>
+    , 
+    var `excursionEvents`: kotlin.ULong
+    , 
+    var `lineErrors`: List<LogLineError>
+    , 
+    /**
+     * CSV lines repeating an earlier line's time (the first is kept).
+     */
+    var `duplicateLines`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSensorImportReport: FfiConverterRustBuffer<SensorImportReport> {
+    override fun read(buf: ByteBuffer): SensorImportReport {
+        return SensorImportReport(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeSensorLimits.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeExcursion.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeLogLineError.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SensorImportReport) = (
+            FfiConverterString.allocationSize(value.`boxCode`) +
+            FfiConverterOptionalString.allocationSize(value.`lotId`) +
+            FfiConverterOptionalTypeSensorLimits.allocationSize(value.`limits`) +
+            FfiConverterULong.allocationSize(value.`readingsNew`) +
+            FfiConverterULong.allocationSize(value.`readingsKnown`) +
+            FfiConverterULong.allocationSize(value.`readingEvents`) +
+            FfiConverterBoolean.allocationSize(value.`loggerLinked`) +
+            FfiConverterSequenceTypeExcursion.allocationSize(value.`excursions`) +
+            FfiConverterULong.allocationSize(value.`excursionEvents`) +
+            FfiConverterSequenceTypeLogLineError.allocationSize(value.`lineErrors`) +
+            FfiConverterULong.allocationSize(value.`duplicateLines`)
+    )
+
+    override fun write(value: SensorImportReport, buf: ByteBuffer) {
+            FfiConverterString.write(value.`boxCode`, buf)
+            FfiConverterOptionalString.write(value.`lotId`, buf)
+            FfiConverterOptionalTypeSensorLimits.write(value.`limits`, buf)
+            FfiConverterULong.write(value.`readingsNew`, buf)
+            FfiConverterULong.write(value.`readingsKnown`, buf)
+            FfiConverterULong.write(value.`readingEvents`, buf)
+            FfiConverterBoolean.write(value.`loggerLinked`, buf)
+            FfiConverterSequenceTypeExcursion.write(value.`excursions`, buf)
+            FfiConverterULong.write(value.`excursionEvents`, buf)
+            FfiConverterSequenceTypeLogLineError.write(value.`lineErrors`, buf)
+            FfiConverterULong.write(value.`duplicateLines`, buf)
+    }
+}
+
+
+
+/**
+ * A lot's limits; absent means no limit on that side.
+ */
+data class SensorLimits (
+    var `tempMinC`: kotlin.Double?
+    , 
+    var `tempMaxC`: kotlin.Double?
+    , 
+    var `humidityMaxPercent`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSensorLimits: FfiConverterRustBuffer<SensorLimits> {
+    override fun read(buf: ByteBuffer): SensorLimits {
+        return SensorLimits(
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SensorLimits) = (
+            FfiConverterOptionalDouble.allocationSize(value.`tempMinC`) +
+            FfiConverterOptionalDouble.allocationSize(value.`tempMaxC`) +
+            FfiConverterOptionalDouble.allocationSize(value.`humidityMaxPercent`)
+    )
+
+    override fun write(value: SensorLimits, buf: ByteBuffer) {
+            FfiConverterOptionalDouble.write(value.`tempMinC`, buf)
+            FfiConverterOptionalDouble.write(value.`tempMaxC`, buf)
+            FfiConverterOptionalDouble.write(value.`humidityMaxPercent`, buf)
+    }
+}
+
+
+
+/**
  * What one `syncNow` did.
  */
 data class SyncReport (
@@ -2952,6 +5666,23 @@ data class SyncReport (
      * Local events still waiting afterwards.
      */
     var `pending`: kotlin.ULong
+    , 
+    /**
+     * Photos the server confirmed complete in this sync (sent now or already held).
+     */
+    var `photosUploaded`: kotlin.ULong
+    , 
+    var `photoBytesSent`: kotlin.ULong
+    , 
+    /**
+     * Photo upload attempts that failed; the photos stay queued with the reason.
+     */
+    var `photoFailures`: kotlin.ULong
+    , 
+    /**
+     * Photos still waiting afterwards.
+     */
+    var `photosPending`: kotlin.ULong
     
 ){
     
@@ -2975,6 +5706,10 @@ public object FfiConverterTypeSyncReport: FfiConverterRustBuffer<SyncReport> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
         )
     }
 
@@ -2985,7 +5720,11 @@ public object FfiConverterTypeSyncReport: FfiConverterRustBuffer<SyncReport> {
             FfiConverterULong.allocationSize(value.`pulled`) +
             FfiConverterULong.allocationSize(value.`bytesSent`) +
             FfiConverterULong.allocationSize(value.`bytesReceived`) +
-            FfiConverterULong.allocationSize(value.`pending`)
+            FfiConverterULong.allocationSize(value.`pending`) +
+            FfiConverterULong.allocationSize(value.`photosUploaded`) +
+            FfiConverterULong.allocationSize(value.`photoBytesSent`) +
+            FfiConverterULong.allocationSize(value.`photoFailures`) +
+            FfiConverterULong.allocationSize(value.`photosPending`)
     )
 
     override fun write(value: SyncReport, buf: ByteBuffer) {
@@ -2996,6 +5735,10 @@ public object FfiConverterTypeSyncReport: FfiConverterRustBuffer<SyncReport> {
             FfiConverterULong.write(value.`bytesSent`, buf)
             FfiConverterULong.write(value.`bytesReceived`, buf)
             FfiConverterULong.write(value.`pending`, buf)
+            FfiConverterULong.write(value.`photosUploaded`, buf)
+            FfiConverterULong.write(value.`photoBytesSent`, buf)
+            FfiConverterULong.write(value.`photoFailures`, buf)
+            FfiConverterULong.write(value.`photosPending`, buf)
     }
 }
 
@@ -3028,6 +5771,16 @@ data class SyncStatus (
      * Error key of the last sync, if it failed (same keys as `FieldTraceError`).
      */
     var `lastErrorKey`: kotlin.String?
+    , 
+    /**
+     * Photos of reports not yet on the server (they follow their reports).
+     */
+    var `photosPending`: kotlin.ULong
+    , 
+    /**
+     * Error key of the last photo upload round, if it failed (the sync itself may have succeeded).
+     */
+    var `photoErrorKey`: kotlin.String?
     
 ){
     
@@ -3050,6 +5803,8 @@ public object FfiConverterTypeSyncStatus: FfiConverterRustBuffer<SyncStatus> {
             FfiConverterULong.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -3059,7 +5814,9 @@ public object FfiConverterTypeSyncStatus: FfiConverterRustBuffer<SyncStatus> {
             FfiConverterULong.allocationSize(value.`pushed`) +
             FfiConverterULong.allocationSize(value.`pulled`) +
             FfiConverterOptionalLong.allocationSize(value.`lastSuccessMs`) +
-            FfiConverterOptionalString.allocationSize(value.`lastErrorKey`)
+            FfiConverterOptionalString.allocationSize(value.`lastErrorKey`) +
+            FfiConverterULong.allocationSize(value.`photosPending`) +
+            FfiConverterOptionalString.allocationSize(value.`photoErrorKey`)
     )
 
     override fun write(value: SyncStatus, buf: ByteBuffer) {
@@ -3069,6 +5826,8 @@ public object FfiConverterTypeSyncStatus: FfiConverterRustBuffer<SyncStatus> {
             FfiConverterULong.write(value.`pulled`, buf)
             FfiConverterOptionalLong.write(value.`lastSuccessMs`, buf)
             FfiConverterOptionalString.write(value.`lastErrorKey`, buf)
+            FfiConverterULong.write(value.`photosPending`, buf)
+            FfiConverterOptionalString.write(value.`photoErrorKey`, buf)
     }
 }
 
@@ -3384,6 +6143,20 @@ sealed class FieldTraceException: kotlin.Exception() {
             get() = "key=${ `key` }, detail=${ `detail` }"
     }
     
+    /**
+     * A scanned handover offer or receipt is forged, altered, or from another co-op or an
+     * uncertified phone: warn loudly and do not take the goods over on its word.
+     */
+    class Untrusted(
+        
+        val `key`: kotlin.String, 
+        
+        val `detail`: kotlin.String
+        ) : FieldTraceException() {
+        override val message
+            get() = "key=${ `key` }, detail=${ `detail` }"
+    }
+    
 
     
 
@@ -3431,6 +6204,10 @@ public object FfiConverterTypeFieldTraceError : FfiConverterRustBuffer<FieldTrac
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
+            8 -> FieldTraceException.Untrusted(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
     }
@@ -3474,6 +6251,12 @@ public object FfiConverterTypeFieldTraceError : FfiConverterRustBuffer<FieldTrac
                 + FfiConverterString.allocationSize(value.`detail`)
             )
             is FieldTraceException.Internal -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`key`)
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
+            is FieldTraceException.Untrusted -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`key`)
@@ -3526,10 +6309,104 @@ public object FfiConverterTypeFieldTraceError : FfiConverterRustBuffer<FieldTrac
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
+            is FieldTraceException.Untrusted -> {
+                buf.putInt(8)
+                FfiConverterString.write(value.`key`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 
 }
+
+
+
+/**
+ * Which limit was broken.
+ */
+
+enum class LimitSide {
+    
+    BELOW,
+    ABOVE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLimitSide: FfiConverterRustBuffer<LimitSide> {
+    override fun read(buf: ByteBuffer) = try {
+        
+        LimitSide.entries[buf.getInt() - 1]
+        
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: LimitSide) = 4UL
+
+    override fun write(value: LimitSide, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a loading scan found: the shell speaks or flashes it.
+ */
+
+enum class LoadOutcome {
+    
+    /**
+     * On the manifest (or holds listed units) and now counted.
+     */
+    LOADED,
+    /**
+     * Not on the manifest and holding nothing listed: warn loudly (recorded so the server sees it).
+     */
+    NOT_ON_MANIFEST,
+    /**
+     * Scanned before, or everything it stands for is already counted: warn; nothing recorded.
+     */
+    ALREADY_LOADED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLoadOutcome: FfiConverterRustBuffer<LoadOutcome> {
+    override fun read(buf: ByteBuffer) = try {
+        
+        LoadOutcome.entries[buf.getInt() - 1]
+        
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: LoadOutcome) = 4UL
+
+    override fun write(value: LoadOutcome, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -3566,6 +6443,42 @@ public object FfiConverterTypeRole: FfiConverterRustBuffer<Role> {
     override fun allocationSize(value: Role) = 4UL
 
     override fun write(value: Role, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+enum class SensorKind {
+    
+    TEMPERATURE_CELSIUS,
+    RELATIVE_HUMIDITY_PERCENT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSensorKind: FfiConverterRustBuffer<SensorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        
+        SensorKind.entries[buf.getInt() - 1]
+        
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SensorKind) = 4UL
+
+    override fun write(value: SensorKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -3618,6 +6531,87 @@ public object FfiConverterTypeSyncPhase: FfiConverterRustBuffer<SyncPhase> {
 
 
 
+/**
+ * What checking one box did.
+ */
+
+enum class UnitCheck {
+    
+    /**
+     * First check of a box on the offer.
+     */
+    CHECKED,
+    /**
+     * Checked again: the new condition replaces the earlier one.
+     */
+    RECHECKED,
+    /**
+     * Not on this offer: warn loudly; nothing recorded.
+     */
+    NOT_ON_OFFER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUnitCheck: FfiConverterRustBuffer<UnitCheck> {
+    override fun read(buf: ByteBuffer) = try {
+        
+        UnitCheck.entries[buf.getInt() - 1]
+        
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: UnitCheck) = 4UL
+
+    override fun write(value: UnitCheck, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
 
 /**
  * @suppress
@@ -3644,6 +6638,38 @@ public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
         } else {
             buf.put(1)
             FfiConverterLong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
+    override fun read(buf: ByteBuffer): kotlin.Double? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterDouble.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Double?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterDouble.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterDouble.write(value, buf)
         }
     }
 }
@@ -3708,6 +6734,38 @@ public object FfiConverterOptionalTypeEnrollmentInfo: FfiConverterRustBuffer<Enr
         } else {
             buf.put(1)
             FfiConverterTypeEnrollmentInfo.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeFieldTraceConfig: FfiConverterRustBuffer<FieldTraceConfig?> {
+    override fun read(buf: ByteBuffer): FieldTraceConfig? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeFieldTraceConfig.read(buf)
+    }
+
+    override fun allocationSize(value: FieldTraceConfig?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeFieldTraceConfig.allocationSize(value)
+        }
+    }
+
+    override fun write(value: FieldTraceConfig?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeFieldTraceConfig.write(value, buf)
         }
     }
 }
@@ -3814,6 +6872,70 @@ public object FfiConverterOptionalTypeReceipt: FfiConverterRustBuffer<Receipt?> 
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeSensorLimits: FfiConverterRustBuffer<SensorLimits?> {
+    override fun read(buf: ByteBuffer): SensorLimits? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSensorLimits.read(buf)
+    }
+
+    override fun allocationSize(value: SensorLimits?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSensorLimits.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SensorLimits?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSensorLimits.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeAbnormalReason: FfiConverterRustBuffer<AbnormalReason?> {
+    override fun read(buf: ByteBuffer): AbnormalReason? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeAbnormalReason.read(buf)
+    }
+
+    override fun allocationSize(value: AbnormalReason?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeAbnormalReason.allocationSize(value)
+        }
+    }
+
+    override fun write(value: AbnormalReason?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeAbnormalReason.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeBizStep: FfiConverterRustBuffer<BizStep?> {
     override fun read(buf: ByteBuffer): BizStep? {
         if (buf.get().toInt() == 0) {
@@ -3878,6 +7000,90 @@ public object FfiConverterOptionalTypeDisposition: FfiConverterRustBuffer<Dispos
 /**
  * @suppress
  */
+public object FfiConverterSequenceBoolean: FfiConverterRustBuffer<List<kotlin.Boolean>> {
+    override fun read(buf: ByteBuffer): List<kotlin.Boolean> {
+        val len = buf.getInt()
+        return List<kotlin.Boolean>(len) {
+            FfiConverterBoolean.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.Boolean>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterBoolean.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.Boolean>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterBoolean.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
+    override fun read(buf: ByteBuffer): List<kotlin.String> {
+        val len = buf.getInt()
+        return List<kotlin.String>(len) {
+            FfiConverterString.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.String>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterString.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBoxCondition: FfiConverterRustBuffer<List<BoxCondition>> {
+    override fun read(buf: ByteBuffer): List<BoxCondition> {
+        val len = buf.getInt()
+        return List<BoxCondition>(len) {
+            FfiConverterTypeBoxCondition.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BoxCondition>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBoxCondition.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BoxCondition>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBoxCondition.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeCornerPoint: FfiConverterRustBuffer<List<CornerPoint>> {
     override fun read(buf: ByteBuffer): List<CornerPoint> {
         val len = buf.getInt()
@@ -3896,6 +7102,34 @@ public object FfiConverterSequenceTypeCornerPoint: FfiConverterRustBuffer<List<C
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeCornerPoint.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDayPieces: FfiConverterRustBuffer<List<DayPieces>> {
+    override fun read(buf: ByteBuffer): List<DayPieces> {
+        val len = buf.getInt()
+        return List<DayPieces>(len) {
+            FfiConverterTypeDayPieces.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DayPieces>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDayPieces.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DayPieces>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDayPieces.write(it, buf)
         }
     }
 }
@@ -3934,6 +7168,34 @@ public object FfiConverterSequenceTypeDecodedCode: FfiConverterRustBuffer<List<D
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeExcursion: FfiConverterRustBuffer<List<Excursion>> {
+    override fun read(buf: ByteBuffer): List<Excursion> {
+        val len = buf.getInt()
+        return List<Excursion>(len) {
+            FfiConverterTypeExcursion.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Excursion>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeExcursion.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Excursion>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeExcursion.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeHistoryItem: FfiConverterRustBuffer<List<HistoryItem>> {
     override fun read(buf: ByteBuffer): List<HistoryItem> {
         val len = buf.getInt()
@@ -3952,6 +7214,90 @@ public object FfiConverterSequenceTypeHistoryItem: FfiConverterRustBuffer<List<H
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeHistoryItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeLogLineError: FfiConverterRustBuffer<List<LogLineError>> {
+    override fun read(buf: ByteBuffer): List<LogLineError> {
+        val len = buf.getInt()
+        return List<LogLineError>(len) {
+            FfiConverterTypeLogLineError.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<LogLineError>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeLogLineError.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<LogLineError>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeLogLineError.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeLoggerReading: FfiConverterRustBuffer<List<LoggerReading>> {
+    override fun read(buf: ByteBuffer): List<LoggerReading> {
+        val len = buf.getInt()
+        return List<LoggerReading>(len) {
+            FfiConverterTypeLoggerReading.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<LoggerReading>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeLoggerReading.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<LoggerReading>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeLoggerReading.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMovedUnit: FfiConverterRustBuffer<List<MovedUnit>> {
+    override fun read(buf: ByteBuffer): List<MovedUnit> {
+        val len = buf.getInt()
+        return List<MovedUnit>(len) {
+            FfiConverterTypeMovedUnit.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MovedUnit>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMovedUnit.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MovedUnit>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMovedUnit.write(it, buf)
         }
     }
 }
@@ -3980,6 +7326,22 @@ public object FfiConverterSequenceTypeHistoryItem: FfiConverterRustBuffer<List<H
         FfiConverterUInt.lower(`rowStride`),
         FfiConverterByteArray.lower(`luma`),
         FfiConverterUInt.lower(`rotationDegrees`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The QR symbol of a handover offer's or receipt's `qr_text` (any text), for the other phone's
+         * camera. `label_encoding` when the text does not fit in one symbol.
+         */
+    @Throws(FieldTraceException::class) fun `qrCode`(`text`: kotlin.String): QrCode {
+            return FfiConverterTypeQrCode.lift(
+    uniffiRustCallWithError(FieldTraceException) { _status ->
+    UniffiLib.uniffi_fieldtrace_ffi_fn_func_qr_code(
+    
+        
+        FfiConverterString.lower(`text`),_status)
 }
     )
     }
