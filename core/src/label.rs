@@ -86,7 +86,7 @@ pub fn trace_qr_svg(host: &str, code: TraceCode) -> Result<String, LabelError> {
 /// Any text (an enrollment offer, a link) as a QR Code in SVG, one unit per module, quiet zone
 /// included; `<title>` is left out so secrets in the text are not shown as a tooltip.
 pub fn text_qr_svg(text: &str) -> Result<String, LabelError> {
-    let qr = TraceQr { url: text.to_owned(), modules: qr_modules(text)? };
+    let qr = TraceQr::of_text(text)?;
     let side = qr.side();
     Ok(format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\">\
@@ -108,6 +108,11 @@ impl TraceQr {
         let url = trace_url(host, code)?;
         let modules = qr_modules(&url)?;
         Ok(Self { url, modules })
+    }
+
+    /// The symbol of any text (enrollment offers, handover QR texts), not only a trace URL.
+    pub fn of_text(text: &str) -> Result<Self, LabelError> {
+        Ok(Self { url: text.to_owned(), modules: qr_modules(text)? })
     }
 
     /// The URL the symbol carries.
@@ -183,7 +188,6 @@ pub fn mint_trace_codes(count: usize, taken: impl Fn(TraceCode) -> bool) -> Resu
     Ok(codes)
 }
 
-/// The symbol's modules, one bit each, without quiet zone.
 /// Any text's QR symbol for a screen to draw (a handover offer or receipt shown phone to phone):
 /// `side` modules per side, quiet zone included, row-major in `dark`. Error correction M, like
 /// the labels, so the sizes measured in `docs/handover.md` hold.
@@ -195,18 +199,13 @@ pub struct QrModules {
 
 /// The QR symbol of `text`; `label_encoding` when it does not fit in one (over ~2,300 bytes).
 pub fn qr_modules_of(text: &str) -> Result<QrModules, LabelError> {
-    let modules = qr_modules(text)?;
-    let (width, side) = (modules.getWidth(), modules.getWidth() + 2 * QUIET_ZONE);
-    let dark = (0..side)
-        .flat_map(|y| (0..side).map(move |x| (x, y)))
-        .map(|(x, y)| match (x.checked_sub(QUIET_ZONE), y.checked_sub(QUIET_ZONE)) {
-            (Some(mx), Some(my)) if mx < width && my < width => modules.get(mx, my),
-            _ => false,
-        })
-        .collect();
+    let qr = TraceQr::of_text(text)?;
+    let side = qr.side();
+    let dark = (0..side).flat_map(|y| (0..side).map(move |x| (x, y))).map(|(x, y)| qr.is_dark(x, y)).collect();
     Ok(QrModules { side, dark })
 }
 
+/// The symbol's modules, one bit each, without quiet zone.
 fn qr_modules(text: &str) -> Result<BitMatrix, LabelError> {
     let hints = EncodeHints {
         ErrorCorrection: Some(ERROR_CORRECTION.to_owned()),
