@@ -87,7 +87,7 @@ pub fn csv(rows: &[LotRow], words: &Words) -> String {
 }
 
 /// Quotes a cell when needed, and defuses text a spreadsheet would run as a formula.
-fn csv_cell(text: &str) -> String {
+pub(crate) fn csv_cell(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
     if text.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))

@@ -2,6 +2,7 @@
 //! JavaScript needed), Chinese by default with an English switch, usable on a phone and a desktop.
 //! Managers sign in with a password (Argon2id) and, when enabled, a TOTP code.
 
+mod lot;
 mod lots;
 pub mod password;
 mod session;
@@ -32,6 +33,7 @@ pub fn router<S: Storage>() -> Router<AppState<S>> {
         .route("/ui/lots.csv", get(lots_csv::<S>))
         .route("/ui/login", get(login_page::<S>).post(login::<S>))
         .route("/ui/logout", post(logout::<S>))
+        .merge(lot::router())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -176,6 +178,8 @@ struct LotsView {
 struct LotRowView {
     row: LotRow,
     stage: &'static str,
+    /// The lot id as a path segment of its page.
+    href: String,
 }
 
 async fn lots_page<S: Storage>(
@@ -196,7 +200,11 @@ async fn lots_page<S: Storage>(
     let step_words = crate::trace_page::words_for(t.lang);
     let rows = lots::filter(all, &query.product, &query.farm)
         .into_iter()
-        .map(|row| LotRowView { stage: row.stage.map_or(t.not_started, |s| step_words.step(s)), row })
+        .map(|row| LotRowView {
+            stage: row.stage.map_or(t.not_started, |s| step_words.step(s)),
+            href: percent_encode(&row.id),
+            row,
+        })
         .collect();
     let filters = format!("product={}&farm={}", percent_encode(&query.product), percent_encode(&query.farm));
     let csv_href = format!("/ui/lots.csv?{filters}");
