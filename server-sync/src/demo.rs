@@ -16,6 +16,8 @@ use fieldtrace_core::{Session, Store};
 use std::path::Path;
 use std::sync::Arc;
 
+pub mod field_flows;
+
 pub const COOP_ID: &str = "coop-zhouzhi";
 pub const COOP_NAME: &str = "周至猕猴桃合作社";
 /// The demo's dashboard account; printed by `fieldtrace demo`. Never use demo credentials live.
@@ -83,6 +85,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
         phones.push(DemoPhone { name, role, session, client });
     }
     work_offline(&mut phones).map_err(|e| e.to_string())?;
+    field_flows::run(storage, server_url, phones_dir, &mut phones).await?;
 
     // Signal comes back: each phone syncs as it finds it, then once more to pull the rest.
     let mut reports = Vec::new();

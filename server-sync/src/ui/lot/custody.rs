@@ -4,6 +4,7 @@
 //! same step by the same party are one hand-off (a driver scanning 24 boxes is one loading).
 
 use super::context::{show_code, LotContext};
+use super::sections::PhotoView;
 use super::words::LotWords;
 use crate::custody::{Transfer, TransferStatus};
 use crate::trace_page::Words;
@@ -28,13 +29,16 @@ pub struct CustodyRow {
     pub flag: Option<String>,
     pub handover: bool,
     pub trip: Option<String>,
+    /// Photos taken at the hand-off (a signed delivery note).
+    pub photos: Vec<PhotoView>,
 }
 
 struct Draft {
     row: CustodyRow,
     units: BTreeSet<String>,
     codes: BTreeSet<String>,
-    key: (String, String, String),
+    /// Consecutive events with the same step, receiver and trip are one hand-off.
+    key: (String, String, Option<String>),
 }
 
 fn reason_text(t: &Words, key: &str) -> String {
@@ -67,12 +71,7 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
                 let row = handover_row(ctx, transfer, w, t);
                 holder.clone_from(&row.receiver);
                 let units = ctx.reaches.get(&event.id).cloned().unwrap_or_default();
-                rows.push(Draft {
-                    units,
-                    codes: BTreeSet::new(),
-                    key: (String::new(), String::new(), offer.clone()),
-                    row,
-                });
+                rows.push(Draft { units, codes: BTreeSet::new(), key: (offer.clone(), String::new(), None), row });
             }
             continue;
         }
@@ -112,7 +111,7 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
             _ => Vec::new(),
         };
         let units = ctx.reaches.get(&event.id).cloned().unwrap_or_default();
-        let key = (what.clone(), giver.clone(), receiver.clone());
+        let key = (what.clone(), receiver.clone(), trip.clone());
         let when = ctx.time(&event.recorded_at);
         let flag = match &event.kind {
             EventKind::Trip { stage: TripStage::Depart { expected, loaded, missing, .. }, .. } => Some(format!(
@@ -130,6 +129,7 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
             last.units.extend(units);
             last.codes.extend(event.codes.iter().cloned());
             last.row.abnormal.extend(abnormal);
+            last.row.photos.extend(photos_of(event));
             continue;
         }
         let row = CustodyRow {
@@ -144,6 +144,7 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
             flag,
             handover: false,
             trip,
+            photos: photos_of(event),
         };
         rows.push(Draft { row, units, codes: event.codes.iter().cloned().collect(), key });
     }
@@ -193,7 +194,17 @@ fn handover_row(ctx: &LotContext<'_>, transfer: &Transfer, w: &LotWords, t: &Wor
         flag: (!flags.is_empty()).then(|| flags.join(" · ")),
         handover: true,
         trip: transfer.trip.clone(),
+        photos: Vec::new(),
     }
+}
+
+fn photos_of(event: &fieldtrace_core::model::Event) -> Vec<PhotoView> {
+    event
+        .photos
+        .iter()
+        .filter(|p| p.is_well_formed())
+        .map(|p| PhotoView { sha256: p.0.clone(), ready: false })
+        .collect()
 }
 
 /// The chain as CSV (formula-injection safe).

@@ -153,10 +153,9 @@ async fn load<S: Storage>(
         crate::custody::transfers(state.storage.as_ref(), coop, &filter, now, state.config.unpaired_after_ms).await?;
     let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
     let Some(mut data) = assemble(&events, &transfers, lot, offset, t.lang) else { return Ok(None) };
-    for report in &mut data.abnormal {
-        for photo in &mut report.photos {
-            photo.ready = state.storage.photo(coop, &photo.sha256).await?.is_some_and(|p| p.complete());
-        }
+    let photos = data.abnormal.iter_mut().flat_map(|r| r.photos.iter_mut());
+    for photo in photos.chain(data.custody.iter_mut().flat_map(|r| r.photos.iter_mut())) {
+        photo.ready = state.storage.photo(coop, &photo.sha256).await?.is_some_and(|p| p.complete());
     }
     Ok(Some(Loaded { data, t, lang_cookie }))
 }

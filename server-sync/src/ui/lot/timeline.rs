@@ -14,7 +14,8 @@ pub struct TimelineRow {
     pub who: String,
     /// The recorder's name when it is not the actor.
     pub recorder: Option<String>,
-    /// The recording device, shortened (first 8 hex digits of its id).
+    /// The recording device, shortened: the last 8 hex digits of its id (UUIDv7 ids begin with
+    /// their creation time, so phones enrolled together share the first digits).
     pub device: String,
     pub codes: String,
     /// How many of the lot's units the event concerned.
@@ -123,7 +124,10 @@ pub fn rows(ctx: &LotContext<'_>, w: &LotWords, t: &Words) -> Vec<TimelineRow> {
                 what: what(event, w, t),
                 who: ctx.party_name(&event.actor.party.0),
                 recorder,
-                device: event.recorder.device.to_string().chars().take(8).collect(),
+                device: {
+                    let id = event.recorder.device.to_string();
+                    id[id.len().saturating_sub(8)..].to_owned()
+                },
                 codes: codes_text(event),
                 units: ctx.units_of(event),
                 condition,
