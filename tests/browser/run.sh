@@ -36,3 +36,4 @@ node "$here/trace_page.mjs" "$base" "$code" "$artifacts"
 login="$(sed -n 's/^Dashboard: .*(sign in as \([^ ]*\) \/ \([^;]*\);.*$/\1 \2/p' "$scratch/demo.log" | head -1)"
 [ -n "$login" ] || { cat "$scratch/demo.log" >&2; echo "the demo printed no dashboard account" >&2; exit 1; }
 node "$here/dashboard.mjs" "$base" ${login% *} ${login#* } "$artifacts"
+node "$here/lot_page.mjs" "$(sed -n 's/^Lot page[^:]*: \(http[^ ]*\)$/\1/p' "$scratch/demo.log" | head -1)" ${login% *} ${login#* } "$artifacts"

@@ -1,17 +1,17 @@
 //! The temperature chart: an inline SVG drawn on the server (no JavaScript), one line per logger
 //! box, the lot's limits as a green band, each excursion as a red span with its peak. It carries
 //! a `<title>` and a `<desc>` that say in words what it shows, for screen readers; the drawing is
-//! 480 units wide with 14-unit text, so it stays legible scaled to a 360-pixel phone screen.
+//! 480 units wide with 18-unit text, so its labels stay about 12 px tall on a 360-pixel phone.
 
 use chrono::{DateTime, FixedOffset};
 use std::fmt::Write;
 
 pub const WIDTH: f64 = 480.0;
 pub const HEIGHT: f64 = 260.0;
-const LEFT: f64 = 40.0;
+const LEFT: f64 = 44.0;
 const RIGHT: f64 = 10.0;
-const TOP: f64 = 22.0;
-const BOTTOM: f64 = 34.0;
+const TOP: f64 = 24.0;
+const BOTTOM: f64 = 38.0;
 const COLOURS: [&str; 4] = ["#1565c0", "#6a1b9a", "#00838f", "#ef6c00"];
 
 /// One logger's readings: `(UTC ms, °C)`.
@@ -78,7 +78,8 @@ impl Scale {
         let mut ticks = Vec::new();
         let mut v = (self.lo / step).ceil() * step;
         while v <= self.hi + 1e-9 {
-            ticks.push(v);
+            // `+ 0.0` turns -0 into 0, which would otherwise print as "-0°".
+            ticks.push(v + 0.0);
             v += step;
         }
         ticks
@@ -110,7 +111,7 @@ pub fn temperature_svg(
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg" font-size="14"><title id="chart-title">{}</title><desc id="chart-desc">{}</desc>"#,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg" font-size="18"><title id="chart-title">{}</title><desc id="chart-desc">{}</desc>"#,
         escape(text.title),
         escape(text.desc)
     );
@@ -145,7 +146,7 @@ pub fn temperature_svg(
             r##"<line x1="{:.1}" y1="{y:.1}" x2="{right:.1}" y2="{y:.1}" stroke="#e3e8e0"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#445">{tick}°</text>"##,
             left,
             left - 4.0,
-            y + 5.0
+            y + 6.0
         );
     }
     let with_date = scale.t1 - scale.t0 > 20 * 3_600_000;
@@ -160,7 +161,7 @@ pub fn temperature_svg(
             svg,
             r##"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}" fill="#445">{}</text>"##,
             scale.x(ms),
-            HEIGHT - 12.0,
+            HEIGHT - 10.0,
             clock(ms, offset, with_date)
         );
     }
@@ -248,6 +249,7 @@ mod tests {
         assert!(svg.contains("<title id=\"chart-title\">温度 &lt;K-1&gt;</title>"), "text is escaped");
         assert!(svg.contains(r#"role="img""#) && svg.contains("<desc id=\"chart-desc\">两个读数</desc>"));
         assert_eq!(svg.matches("<polyline").count(), 1);
+        assert!(svg.contains(">0°</text>") && !svg.contains("-0°"), "the zero tick reads 0°: {svg}");
     }
 
     #[test]

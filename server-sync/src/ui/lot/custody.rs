@@ -25,8 +25,11 @@ pub struct CustodyRow {
     pub boxes: String,
     /// `code: reason` of goods found abnormal at this hand-off.
     pub abnormal: Vec<String>,
-    /// Something for the manager to look at (unaccepted offer, dispute, missing boxes …).
+    /// The hand-off's status in words (departure counts, handover pairing).
     pub flag: Option<String>,
+    /// Something for the manager to look at: an offer nobody accepted (yet), a dispute, a
+    /// departure with boxes missing.
+    pub problem: bool,
     pub handover: bool,
     pub trip: Option<String>,
     /// Photos taken at the hand-off (a signed delivery note).
@@ -141,6 +144,7 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
             units: 0,
             boxes: String::new(),
             abnormal,
+            problem: matches!(&event.kind, EventKind::Trip { stage: TripStage::Depart { missing, .. }, .. } if !missing.is_empty()),
             flag,
             handover: false,
             trip,
@@ -192,6 +196,7 @@ fn handover_row(ctx: &LotContext<'_>, transfer: &Transfer, w: &LotWords, t: &Wor
         boxes,
         abnormal,
         flag: (!flags.is_empty()).then(|| flags.join(" · ")),
+        problem: transfer.status != TransferStatus::Paired || transfer.disputed || !transfer.missing.is_empty(),
         handover: true,
         trip: transfer.trip.clone(),
         photos: Vec::new(),

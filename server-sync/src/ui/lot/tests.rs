@@ -207,6 +207,7 @@ fn the_custody_chain_has_each_hand_off_and_the_handover_pair() {
     assert_eq!(handover.boxes, "1 → 1");
     assert_eq!(handover.abnormal, vec!["SSCC 106141412345678908: 包装压坏".to_owned()]);
     assert_eq!(handover.flag.as_deref(), Some("双方已存凭证"));
+    assert!(!handover.problem, "a paired handover with its receipt filed is in order");
     assert_eq!(handover.trip.as_deref(), Some("trip-1"));
     // Times in China time although the phones were on UTC.
     assert_eq!(d.custody[0].from, "2026-11-20 11:30");
@@ -223,6 +224,7 @@ fn an_offer_nobody_accepted_is_flagged() {
     let d = assemble(&s.events, &s.transfers, "K-1", cst(), "en").expect("lot");
     let handover = d.custody.iter().find(|r| r.handover).expect("handover row");
     assert_eq!(handover.flag.as_deref(), Some("not accepted"));
+    assert!(handover.problem);
     assert_eq!(handover.receiver, "?");
     assert_eq!(handover.boxes, "1");
 }
