@@ -88,7 +88,9 @@ try {
   assert.ok(overflow <= 390, `the page fits a 390-px phone (scrollWidth ${overflow})`);
   const chartBox = await chart.boundingBox();
   assert.ok(chartBox.width <= 390 && chartBox.width > 300, `the chart fills the phone width: ${chartBox.width}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(artifacts, 'lot-page-phone-zh.png'), fullPage: false });
+  await page.screenshot({ path: join(artifacts, 'lot-page-phone-zh-full.png'), fullPage: true });
   await page.locator('#temperature').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(artifacts, 'lot-page-phone-chart-zh.png'), fullPage: false });
 
