@@ -7,7 +7,8 @@
 //!
 //! Containment (`docs/aggregation.md`) evolves in the same order: a pack or unpack changes which
 //! container each unit is in from then on, and an event on a container counts for everything
-//! inside it at that moment, at every depth.
+//! inside it at that moment, at every depth. [`fold_with_lineage`] also lists, per unit, the
+//! events that counted for it that way (a unit's history, time-aware).
 
 use crate::model::{BizStep, Disposition, EntityKind, Event, EventId, EventKind, LotId};
 use serde::Serialize;
@@ -50,6 +51,22 @@ pub struct FieldState {
 
 /// Folds `events` (any order, duplicates allowed) into the state every replica agrees on.
 pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReplicaState {
+    fold_inner(events, &mut Lineage::none())
+}
+
+/// The fold, plus for each unit in `watch` the events that count for it in causal order —
+/// its own and those inherited from the containers it was in at the time (see [`lineage`]).
+/// The state is exactly [`fold`]'s.
+pub fn fold_with_lineage<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+    watch: &BTreeSet<String>,
+) -> (ReplicaState, BTreeMap<String, Vec<UnitEvent>>) {
+    let mut lineage = Lineage::watching(watch);
+    let state = fold_inner(events, &mut lineage);
+    (state, lineage.into_map())
+}
+
+fn fold_inner<'a>(events: impl IntoIterator<Item = &'a Event>, lineage: &mut Lineage<'_>) -> ReplicaState {
     let mut by_id: BTreeMap<EventId, &Event> = BTreeMap::new();
     for event in events {
         by_id.entry(event.id).or_insert(event);
@@ -63,11 +80,15 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReplicaState {
     let mut containment = Containment::default();
     for event in ordered {
         if state.voided.contains(&event.id) {
+            // Voided events count for nothing, but a unit's history still shows what was
+            // recorded (EPCIS exports it with an errorDeclaration).
+            lineage.note(&containment, event, true);
             continue;
         }
         if let EventKind::Aggregation { parent, action } = &event.kind {
             containment.apply(parent, *action, &event.codes);
         }
+        lineage.note(&containment, event, false);
         match &event.kind {
             EventKind::Correction { .. } => {}
             EventKind::Update(update) => {
@@ -176,9 +197,14 @@ impl Serialize for Canonical<'_> {
 }
 
 mod containment;
+pub mod lineage;
 pub use containment::Containment;
+use lineage::Lineage;
+pub use lineage::UnitEvent;
 
 #[cfg(test)]
 mod aggregation_tests;
+#[cfg(test)]
+mod lineage_tests;
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,8 @@ use fieldtrace_core::{Session, Store};
 use std::path::Path;
 use std::sync::Arc;
 
+pub mod field_flows;
+
 pub const COOP_ID: &str = "coop-zhouzhi";
 pub const COOP_NAME: &str = "周至猕猴桃合作社";
 /// The demo's dashboard account; printed by `fieldtrace demo`. Never use demo credentials live.
@@ -68,6 +70,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
     work_offline(&mut phones).map_err(|e| e.to_string())?;
     let history_events = crate::demo_history::seed_loss_history(storage, server_url, COOP_ID, phones_dir).await?;
     crate::alerts::demo::work_offline(&mut phones[0].session, label)?;
+    field_flows::run(storage, server_url, phones_dir, &mut phones).await?;
 
     // Signal comes back: each phone syncs as it finds it, then once more to pull the rest.
     let mut reports = Vec::new();

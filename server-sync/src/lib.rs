@@ -16,7 +16,6 @@ pub mod epcis;
 mod error;
 pub mod handover;
 pub mod import;
-pub mod lineage;
 pub mod photos;
 pub mod secrets;
 pub mod state;

@@ -214,6 +214,7 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
     print!("{}", demo::describe(&report));
     println!("Consumer trace page (a crate of kiwis): {url}t/{}", demo::sample_trace_code());
     println!("Dashboard: {url}ui  (sign in as {} / {}; demo only)", demo::DEMO_MANAGER, demo::DEMO_MANAGER_PASSWORD);
+    println!("Lot page (custody, photos, temperature): {url}ui/lots/{}", demo::field_flows::RICHEST_LOT);
     if once {
         let _ = stop.send(());
     } else {

@@ -16,14 +16,14 @@ async fn the_demo_co_op_converges_and_leaves_working_enrollment_codes() {
     tokio::spawn(fieldtrace_sync::serve(listener, storage.clone(), ServerConfig::default(), std::future::pending()));
 
     let report = demo::run(&storage, &url, dir.path()).await.expect("demo");
-    assert_eq!(report.phones.len(), 5);
+    assert_eq!(report.phones.len(), 6);
     assert!(report.phones.iter().all(|(_, _, r)| r.pending == 0 && r.refused == 0), "{:?}", report.phones);
     let recorded: u64 = report.phones.iter().map(|(_, _, r)| r.accepted).sum();
     assert_eq!((recorded + report.history_events) as usize, report.server_events);
     assert!(report.history_events > 1_000, "eight weeks of history for the loss analytics");
     assert!(report.phone_digests.iter().all(|d| *d == report.server_digest));
     let text = demo::describe(&report);
-    assert!(text.contains("5 phones converged"), "{text}");
+    assert!(text.contains("6 phones converged"), "{text}");
 
     // The printed QR texts enroll a real client.
     let (role, qr) = &report.enrollment_qrs[0];

@@ -219,6 +219,59 @@ fn a_lots_export_is_valid_and_complete() {
     assert_eq!(document["ft:lot"]["product"], "猕猴桃");
 }
 
+/// Ids of the exported events (without error declarations).
+fn exported_ids(document: &Value) -> Vec<String> {
+    let list = document["epcisBody"]["eventList"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .filter(|e| e.get("errorDeclaration").is_none())
+        .filter_map(|e| e["eventID"].as_str().map(String::from))
+        .collect()
+}
+
+#[test]
+fn container_events_count_for_a_lot_only_while_its_units_were_inside() {
+    let mut e = Events::new();
+    let lot = Some(LotId::new("LOT-2026-001"));
+    let mut harvest = e.event(EventKind::Report, &[ITEM_A], Some(BizStep::Harvesting));
+    harvest.lot.clone_from(&lot);
+    let pack = e.event(
+        EventKind::Aggregation { parent: BOX.into(), action: AggregationAction::Pack },
+        &[ITEM_A],
+        Some(BizStep::Packing),
+    );
+    let onto_pallet = e.event(
+        EventKind::Aggregation { parent: "pallet-7".into(), action: AggregationAction::Pack },
+        &[BOX],
+        Some(BizStep::Packing),
+    );
+    let pallet_loaded = e.event(EventKind::Observation, &["pallet-7"], Some(BizStep::Loading));
+    let box_before = e.event(EventKind::Observation, &[BOX], Some(BizStep::WarehouseIn));
+    let unpack = e.event(
+        EventKind::Aggregation { parent: BOX.into(), action: AggregationAction::Unpack },
+        &[ITEM_A],
+        Some(BizStep::Packing),
+    );
+    let box_after = e.event(EventKind::Observation, &[BOX], Some(BizStep::Loading));
+    let pallet_after = e.event(EventKind::Observation, &["pallet-7"], Some(BizStep::Transfer));
+    let events = vec![
+        harvest.clone(),
+        pack.clone(),
+        onto_pallet.clone(),
+        pallet_loaded.clone(),
+        box_before.clone(),
+        unpack.clone(),
+        box_after.clone(),
+        pallet_after.clone(),
+    ];
+    let document = export_lot(&events, "LOT-2026-001", &options(), "2026-11-23T08:00:00+08:00");
+    assert_valid(&validator(), &document);
+    let expected: Vec<String> = [&harvest, &pack, &onto_pallet, &pallet_loaded, &box_before, &unpack]
+        .iter()
+        .map(|e| format!("urn:uuid:{}", e.id))
+        .collect();
+    assert_eq!(exported_ids(&document), expected, "box and pallet events after the unpack are not the lot's");
+}
+
 #[test]
 fn an_unknown_lot_exports_an_empty_but_valid_document() {
     let (events, _) = kiwi_lot();

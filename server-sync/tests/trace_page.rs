@@ -218,3 +218,30 @@ async fn events_stored_before_the_code_index_are_indexed_on_open() {
     assert_eq!(status, 200);
     assert!(html.contains("装车"));
 }
+
+#[tokio::test]
+async fn a_box_event_after_the_unit_was_unpacked_is_not_on_its_page() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (base, storage) = serve(&dir.path().join("server.db"), ServerConfig::default()).await;
+    storage.create_coop("coop-zhouzhi", "周至猕猴桃合作社").await.expect("coop");
+    let mut events = history();
+    let device = events[0].recorder.device;
+    let start = DateTime::parse_from_rfc3339("2026-09-10T07:00:00+08:00").expect("time");
+    let mut r = Script { device, n: events.len() as i64 + 1, start };
+    let item = key(1);
+    events.push(r.event(
+        EventKind::Aggregation { parent: BOX.into(), action: AggregationAction::Unpack },
+        &[&item],
+        Some(BizStep::Packing),
+        "coop",
+    ));
+    let mut wet = r.event(EventKind::Report, &[BOX], Some(BizStep::Inspecting), "warehouse-sun");
+    wet.disposition = Some(Disposition::Abnormal(AbnormalReason::Wet));
+    events.push(wet);
+    storage.push("coop-zhouzhi", device, events, 0).await.expect("push");
+    let (status, html) = get(&format!("{base}/t/{}", code(1)), None).await;
+    assert_eq!(status, 200);
+    // Before the unpack the box's events are the crate's; after it, they are not.
+    assert!(html.contains("装车") && html.contains("包装压坏"), "{html}");
+    assert!(!html.contains("质量检查") && !html.contains("受潮"), "a later box event leaked: {html}");
+}

@@ -38,3 +38,4 @@ login="$(sed -n 's/^Dashboard: .*(sign in as \([^ ]*\) \/ \([^;]*\);.*$/\1 \2/p'
 node "$here/dashboard.mjs" "$base" ${login% *} ${login#* } "$artifacts"
 node "$here/analytics.mjs" "$base" ${login% *} ${login#* } "$artifacts"
 node "$here/alerts.mjs" "$base" ${login% *} ${login#* } "$artifacts"
+node "$here/lot_page.mjs" "$(sed -n 's/^Lot page[^:]*: \(http[^ ]*\)$/\1/p' "$scratch/demo.log" | head -1)" ${login% *} ${login#* } "$artifacts"

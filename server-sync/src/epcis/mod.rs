@@ -9,7 +9,7 @@
 
 pub mod mapping;
 
-use fieldtrace_core::fold::{fold, ReplicaState};
+use fieldtrace_core::fold::{fold, fold_with_lineage, ReplicaState};
 use fieldtrace_core::model::{EntityKind, Event, EventId, EventKind};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,21 +56,24 @@ pub fn export_lot(events: &[Event], lot: &str, options: &ExportOptions, created:
     Value::Object(document)
 }
 
-/// The lot's events in causal order: events filed under the lot, and events on any unit of the
-/// lot or any container such a unit was packed into (a box scanned at loading moves its kiwis).
-fn lot_events<'a>(events: &'a [Event], state: &ReplicaState, lot: &str) -> Vec<&'a Event> {
-    let lot_units: BTreeSet<&str> = state
+/// The lot's events in causal order: events filed under the lot, and each lot unit's history as
+/// the fold tells it — its own events and those on the containers it was inside at the time (a
+/// box scanned at loading moves its kiwis; a box event after a kiwi was unpacked does not).
+/// Voided events are included: they are exported with an errorDeclaration.
+pub fn lot_events<'a>(events: &'a [Event], state: &ReplicaState, lot: &str) -> Vec<&'a Event> {
+    let lot_units: BTreeSet<String> = state
         .units
         .iter()
         .filter(|(_, unit)| unit.lot.as_ref().is_some_and(|l| l.0 == lot))
-        .map(|(code, _)| code.as_str())
+        .map(|(code, _)| code.clone())
         .collect();
-    let codes = crate::lineage::with_containers(events, lot_units);
+    let (_, lineage) = fold_with_lineage(events, &lot_units);
+    let in_history: BTreeSet<EventId> = lineage.values().flatten().map(|h| h.event).collect();
     let mut seen = BTreeSet::new();
     let mut selected: Vec<&Event> = events
         .iter()
         .filter(|e| !matches!(e.kind, EventKind::Update(_) | EventKind::Correction { .. }))
-        .filter(|e| e.lot.as_ref().is_some_and(|l| l.0 == lot) || crate::lineage::touches(e, &codes))
+        .filter(|e| e.lot.as_ref().is_some_and(|l| l.0 == lot) || in_history.contains(&e.id))
         .filter(|e| seen.insert(e.id))
         .collect();
     selected.sort_by(|a, b| a.cmp_causal(b));

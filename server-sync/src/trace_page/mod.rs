@@ -8,7 +8,6 @@ mod words;
 
 use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
-use crate::lineage;
 use crate::state::coop_events;
 use crate::storage::{ScanHistory, Storage};
 use askama::Template;
@@ -16,11 +15,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Offset, TimeZone};
-use fieldtrace_core::fold::{fold, ReplicaState};
-use fieldtrace_core::model::{BizStep, Disposition, EntityKind, Event, EventKind};
+use fieldtrace_core::fold::{fold_with_lineage, ReplicaState, UnitEvent};
+use fieldtrace_core::model::{BizStep, Disposition, EntityKind, Event};
 use fieldtrace_core::payload::TraceCode;
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 pub use words::Words;
 
 #[derive(Debug, Deserialize)]
@@ -123,7 +122,8 @@ fn build_view(
     switch_href: String,
     offset: FixedOffset,
 ) -> TraceView {
-    let state = fold(events);
+    let (state, lineage) = fold_with_lineage(events, &BTreeSet::from([key.to_owned()]));
+    let history = lineage.get(key).map(Vec::as_slice).unwrap_or_default();
     let lot = state.units.get(key).and_then(|unit| unit.lot.clone());
     let lot_field = |field: &str| lot.as_ref().and_then(|lot| register(&state, EntityKind::Lot, &lot.0, field));
     let farm_id = lot_field("farm");
@@ -145,7 +145,7 @@ fn build_view(
         farm: party_field(&farm_id, "name").or(farm_id.clone()),
         farm_region: party_field(&farm_id, "region"),
         coop,
-        steps: journey(t, key, events, &state),
+        steps: journey(t, history, events, &state),
         scans: scans.count,
         repeat_text,
         places: scans.places.clone(),
@@ -157,16 +157,17 @@ fn register(state: &ReplicaState, kind: EntityKind, id: &str, field: &str) -> Op
     state.registers.get(&(kind, id.to_owned()))?.get(field)?.value.clone()
 }
 
-/// The unit's journey: steps recorded on it or on its containers, voided ones left out, one line
-/// per step and party (three farmers tapping 正常 on one crate are one "harvested").
-fn journey(t: &'static Words, key: &str, events: &[Event], state: &ReplicaState) -> Vec<Step> {
-    let codes = lineage::with_containers(events, BTreeSet::from([key]));
-    let mut relevant: Vec<&Event> = events
+/// The unit's journey: steps recorded on it or on the containers it was in at the time (the
+/// fold's lineage, in causal order), voided ones left out, one line per step and party (three
+/// farmers tapping 正常 on one crate are one "harvested").
+fn journey(t: &'static Words, history: &[UnitEvent], events: &[Event], state: &ReplicaState) -> Vec<Step> {
+    let by_id: BTreeMap<_, &Event> = events.iter().map(|e| (e.id, e)).collect();
+    let relevant: Vec<&Event> = history
         .iter()
-        .filter(|e| !state.voided.contains(&e.id) && e.step.is_some() && lineage::touches(e, &codes))
-        .filter(|e| !matches!(e.kind, EventKind::Correction { .. } | EventKind::Update(_)))
+        .filter(|h| !h.voided)
+        .filter_map(|h| by_id.get(&h.event).copied())
+        .filter(|e| e.step.is_some())
         .collect();
-    relevant.sort_by(|a, b| a.cmp_causal(b));
     let mut steps: Vec<Step> = Vec::new();
     let mut last: Option<(BizStep, String)> = None;
     for event in relevant {

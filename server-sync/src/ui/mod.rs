@@ -8,6 +8,7 @@ mod devices;
 mod insight_words;
 mod loss;
 mod loss_chart;
+mod lot;
 pub(crate) mod lots;
 pub mod password;
 mod pieces;
@@ -49,6 +50,7 @@ pub fn router<S: Storage>() -> Router<AppState<S>> {
         .route("/ui/devices/{id}/revoke", get(devices::revoke_confirm::<S>).post(devices::revoke::<S>))
         .route("/ui/audit", get(audit_page::audit_page::<S>))
         .route("/ui/audit.csv", get(audit_page::audit_csv::<S>))
+        .merge(lot::router())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,6 +199,8 @@ struct LotsView {
 struct LotRowView {
     row: LotRow,
     stage: &'static str,
+    /// The lot id as a path segment of its page.
+    href: String,
 }
 
 async fn lots_page<S: Storage>(
@@ -217,7 +221,11 @@ async fn lots_page<S: Storage>(
     let step_words = crate::trace_page::words_for(t.lang);
     let rows = lots::filter(all, &query.product, &query.farm)
         .into_iter()
-        .map(|row| LotRowView { stage: row.stage.map_or(t.not_started, |s| step_words.step(s)), row })
+        .map(|row| LotRowView {
+            stage: row.stage.map_or(t.not_started, |s| step_words.step(s)),
+            href: percent_encode(&row.id),
+            row,
+        })
         .collect();
     let filters = format!("product={}&farm={}", percent_encode(&query.product), percent_encode(&query.farm));
     let csv_href = format!("/ui/lots.csv?{filters}");
