@@ -73,6 +73,8 @@ pub struct ServerConfig {
     pub max_photo_chunk_bytes: usize,
     /// Longest edge of served thumbnails, pixels.
     pub thumbnail_edge: u32,
+    /// The per-co-op read-model cache (`state::ViewCache`); `max_coops: 0` turns it off.
+    pub view_cache: crate::state::ViewCacheLimits,
 }
 
 /// Default for `unpaired_after_ms`: a working day's trip leg, with room for late syncs.
@@ -96,6 +98,7 @@ impl Default for ServerConfig {
             max_photo_bytes: 400 * 1024,
             max_photo_chunk_bytes: 256 * 1024,
             thumbnail_edge: 256,
+            view_cache: crate::state::ViewCacheLimits::default(),
         }
     }
 }
@@ -106,6 +109,15 @@ pub struct AppState<S> {
     pub config: Arc<ServerConfig>,
     /// Photo files; `None` when there is nowhere to keep them (an in-memory database).
     pub photos: Option<Arc<crate::photos::PhotoFiles>>,
+    /// Decoded events and folded state per co-op, refreshed incrementally.
+    pub views: Arc<crate::state::ViewCache>,
+}
+
+impl<S: Storage> AppState<S> {
+    /// The co-op's events and state, including every push acknowledged before this call.
+    pub async fn coop_view(&self, coop: &str) -> Result<Arc<crate::state::CoopView>, crate::storage::StorageError> {
+        self.views.view(self.storage.as_ref(), coop).await
+    }
 }
 
 impl<S> Clone for AppState<S> {
@@ -115,6 +127,7 @@ impl<S> Clone for AppState<S> {
             limiter: self.limiter.clone(),
             config: self.config.clone(),
             photos: self.photos.clone(),
+            views: self.views.clone(),
         }
     }
 }
@@ -125,6 +138,7 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         photos: photo_dir.map(|dir| Arc::new(crate::photos::PhotoFiles::new(dir))),
         storage,
         limiter: Arc::new(RateLimiter::new(config.rate_per_second, config.rate_burst)),
+        views: Arc::new(crate::state::ViewCache::new(config.view_cache)),
         config: Arc::new(config.clone()),
     };
     Router::new()

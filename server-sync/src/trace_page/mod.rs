@@ -9,14 +9,13 @@ mod words;
 use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
 use crate::lineage;
-use crate::state::coop_events;
 use crate::storage::{ScanHistory, Storage};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Offset, TimeZone};
-use fieldtrace_core::fold::{fold, ReplicaState};
+use fieldtrace_core::fold::ReplicaState;
 use fieldtrace_core::model::{BizStep, Disposition, EntityKind, Event, EventKind};
 use fieldtrace_core::payload::TraceCode;
 use serde::Deserialize;
@@ -96,10 +95,11 @@ pub async fn page<S: Storage>(
         .map(|place| place.chars().take(64).collect::<String>())
         .filter(|place| !place.trim().is_empty());
     let scans = state.storage.record_trace_scan(coop, &key, now_ms(), place).await?;
-    let events = coop_events(state.storage.as_ref(), coop).await?;
+    let view = state.coop_view(coop).await?;
     let coop_name = state.storage.coop_name(coop).await?;
     let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
-    let view = build_view(t, trace, &key, &events, coop_name, &scans, coops.len() > 1, switch_href, offset);
+    let view =
+        build_view(t, trace, &key, &view.events, &view.state, coop_name, &scans, coops.len() > 1, switch_href, offset);
     Ok(render(StatusCode::OK, &view))
 }
 
@@ -116,18 +116,18 @@ fn build_view(
     trace: TraceCode,
     key: &str,
     events: &[Event],
+    state: &ReplicaState,
     coop: Option<String>,
     scans: &ScanHistory,
     several_coops: bool,
     switch_href: String,
     offset: FixedOffset,
 ) -> TraceView {
-    let state = fold(events);
     let lot = state.units.get(key).and_then(|unit| unit.lot.clone());
-    let lot_field = |field: &str| lot.as_ref().and_then(|lot| register(&state, EntityKind::Lot, &lot.0, field));
+    let lot_field = |field: &str| lot.as_ref().and_then(|lot| register(state, EntityKind::Lot, &lot.0, field));
     let farm_id = lot_field("farm");
     let party_field =
-        |id: &Option<String>, field: &str| id.as_ref().and_then(|id| register(&state, EntityKind::Party, id, field));
+        |id: &Option<String>, field: &str| id.as_ref().and_then(|id| register(state, EntityKind::Party, id, field));
     let first = offset.timestamp_millis_opt(scans.first_at_ms).single();
     let repeat_text = t
         .repeat_scan
@@ -144,7 +144,7 @@ fn build_view(
         farm: party_field(&farm_id, "name").or(farm_id.clone()),
         farm_region: party_field(&farm_id, "region"),
         coop,
-        steps: journey(t, key, events, &state),
+        steps: journey(t, key, events, state),
         scans: scans.count,
         repeat_text,
         places: scans.places.clone(),
