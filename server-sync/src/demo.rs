@@ -83,6 +83,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
         phones.push(DemoPhone { name, role, session, client });
     }
     work_offline(&mut phones).map_err(|e| e.to_string())?;
+    crate::demo_story::farm_story(&mut phones[0].session)?;
 
     // Signal comes back: each phone syncs as it finds it, then once more to pull the rest.
     let mut reports = Vec::new();
@@ -93,6 +94,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
     for phone in &phones {
         phone.client.sync_now().await.map_err(|e| format!("{} sync: {e}", phone.name))?;
     }
+    crate::demo_story::lab_reports(storage, COOP_ID).await?;
     let server_state = crate::state::coop_state(storage, COOP_ID).await.map_err(|e| e.to_string())?;
     let mut phone_digests = Vec::new();
     for phone in &phones {
@@ -114,7 +116,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
 }
 
 /// The trace code on the demo's `n`th crate.
-fn demo_code(n: u64) -> String {
+pub(crate) fn demo_code(n: u64) -> String {
     TraceCode::from_value(0x5EED_0000 + n).map_or_else(|_| format!("DEMO-{n}"), TraceCode::canonical)
 }
 

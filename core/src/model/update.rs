@@ -36,10 +36,21 @@ impl EntityKind {
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             // Thresholds for sensor excursions (see `sensors`): °C and % RH as decimal numbers.
-            EntityKind::Lot => {
-                &["product", "variety", "farm", "plot", "harvest_date", "grade", "temp_min", "temp_max", "humidity_max"]
-            }
-            EntityKind::Party => &["kind", "name", "region"],
+            // `photo` (lot and party): the SHA-256 of a photo published on the consumer trace page;
+            // `story`: a few sentences about the farm and farmer for buyers.
+            EntityKind::Lot => &[
+                "product",
+                "variety",
+                "farm",
+                "plot",
+                "harvest_date",
+                "grade",
+                "temp_min",
+                "temp_max",
+                "humidity_max",
+                "photo",
+            ],
+            EntityKind::Party => &["kind", "name", "region", "story", "photo"],
             // `units`: the manifest, codes separated by spaces.
             EntityKind::Trip => &["driver", "vehicle", "origin", "destination", "departs", "units"],
             // `box`: the code of the box the logger is packed in; `lot`: that box's lot.
@@ -59,6 +70,12 @@ impl EntityKind {
                 if !value.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
             {
                 Some(format!("{field} {value:?} is not a decimal number"))
+            }
+            (EntityKind::Lot | EntityKind::Party, "photo") if !super::PhotoRef(value.to_owned()).is_well_formed() => {
+                Some(format!(
+                    "photo {:?} is not a SHA-256 in lowercase hex",
+                    value.chars().take(80).collect::<String>()
+                ))
             }
             (EntityKind::Party, "kind") if super::PartyKind::from_key(value).is_none() => {
                 Some(format!("party kind {value:?} is not one of farm, coop, warehouse, carrier, retailer"))

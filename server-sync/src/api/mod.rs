@@ -4,7 +4,7 @@
 //! with a stable key.
 
 mod assist;
-mod auth;
+pub(crate) mod auth;
 mod custody;
 mod device_key;
 mod enroll;
@@ -155,6 +155,8 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/photos/{sha256}/thumb", get(photos::thumbnail::<S>))
         .route("/v1/piece-counts", get(assist::piece_counts_of::<S>))
         .route("/v1/phi-flags", get(assist::phi_flags_of::<S>))
+        .route("/v1/test-reports", post(crate::reports::post::<S>))
+        .route("/t/photos/{coop}/{sha256}", get(crate::trace_page::published_photo::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

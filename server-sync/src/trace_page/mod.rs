@@ -4,7 +4,11 @@
 //! where (a genuine label is scanned once or twice; a copied one many times, in many places).
 //! Unknown and mistyped codes get a friendly page with status 404, never an error.
 
+mod extras;
 mod words;
+
+pub use extras::published_photo;
+use extras::{photo_href, report_views, ReportView};
 
 use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
@@ -54,6 +58,11 @@ pub struct TraceView {
     pub repeat_text: String,
     pub places: Vec<(String, u64)>,
     pub several_coops: bool,
+    /// The farm's (or farmer's) story, from the party's `story` register.
+    pub story: Option<String>,
+    /// Published photos (lot, then farm): public addresses.
+    pub photos: Vec<String>,
+    pub reports: Vec<ReportView>,
 }
 
 #[derive(Template)]
@@ -98,9 +107,23 @@ pub async fn page<S: Storage>(
     let view = state.coop_view(coop).await?;
     let coop_name = state.storage.coop_name(coop).await?;
     let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
-    let view =
+    let mut page =
         build_view(t, trace, &key, &view.events, &view.state, coop_name, &scans, coops.len() > 1, switch_href, offset);
-    Ok(render(StatusCode::OK, &view))
+    let lot = view.state.units.get(&key).and_then(|unit| unit.lot.clone());
+    if let Some(lot) = lot {
+        page.reports = report_views(t, state.storage.test_reports(coop, lot.as_str()).await?);
+        let farm = register(&view.state, EntityKind::Lot, lot.as_str(), "farm");
+        let mut photos = vec![register(&view.state, EntityKind::Lot, lot.as_str(), "photo")];
+        photos.push(farm.as_ref().and_then(|farm| register(&view.state, EntityKind::Party, farm, "photo")));
+        page.photos = photos
+            .into_iter()
+            .flatten()
+            .filter(|sha| extras::is_published(&view, sha))
+            .map(|sha| photo_href(coop, &sha))
+            .collect();
+        page.story = farm.and_then(|farm| register(&view.state, EntityKind::Party, &farm, "story"));
+    }
+    Ok(render(StatusCode::OK, &page))
 }
 
 fn render(status: StatusCode, view: &impl Template) -> Response {
@@ -149,6 +172,9 @@ fn build_view(
         repeat_text,
         places: scans.places.clone(),
         several_coops,
+        story: None,
+        photos: Vec::new(),
+        reports: Vec::new(),
     }
 }
 
