@@ -173,7 +173,9 @@ pub trait Storage: Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = StorageResult<Vec<PushOutcome>>> + Send;
 
-    /// Events of `coop` with sequence numbers greater than `after`, oldest first.
+    /// Events of `coop` with sequence numbers greater than `after`, oldest first. Sequence numbers
+    /// must become visible in order: once a pull returned N, no later pull may return a new event
+    /// numbered ≤ N (the read-model cache and the phones' cursors rely on it).
     fn pull(&self, coop: &str, after: i64, limit: usize) -> impl Future<Output = StorageResult<EventPage>> + Send;
 
     /// The co-ops holding events on `code` (a code key): normally one; more means two co-ops
