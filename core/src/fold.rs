@@ -200,7 +200,7 @@ mod containment;
 pub mod lineage;
 pub use containment::Containment;
 use lineage::Lineage;
-pub use lineage::UnitEvent;
+pub use lineage::{concerning, UnitEvent};
 
 #[cfg(test)]
 mod aggregation_tests;

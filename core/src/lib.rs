@@ -30,6 +30,7 @@ pub mod sensors;
 pub mod session;
 pub mod store;
 pub mod sync;
+pub mod test_report;
 
 pub use error::{Error, Result};
 pub use session::{Receipt, ScanResult, Session};

@@ -71,6 +71,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
     let history_events = crate::demo_history::seed_loss_history(storage, server_url, COOP_ID, phones_dir).await?;
     crate::alerts::demo::work_offline(&mut phones[0].session, label)?;
     field_flows::run(storage, server_url, phones_dir, &mut phones).await?;
+    crate::demo_story::farm_story(&mut phones[0].session)?;
 
     // Signal comes back: each phone syncs as it finds it, then once more to pull the rest.
     let mut reports = Vec::new();
@@ -82,6 +83,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
         phone.client.sync_now().await.map_err(|e| format!("{} sync: {e}", phone.name))?;
     }
     crate::alerts::demo::after_sync(storage, |n| format!("t/{}", demo_code(n))).await?;
+    crate::demo_story::lab_reports(storage, COOP_ID).await?;
     let server_state = crate::state::coop_state(storage, COOP_ID).await.map_err(|e| e.to_string())?;
     let mut phone_digests = Vec::new();
     for phone in &phones {
@@ -104,7 +106,7 @@ pub async fn run(storage: &SqliteStorage, server_url: &str, phones_dir: &Path) -
 }
 
 /// The trace code on the demo's `n`th crate.
-fn demo_code(n: u64) -> String {
+pub(crate) fn demo_code(n: u64) -> String {
     TraceCode::from_value(0x5EED_0000 + n).map_or_else(|_| format!("DEMO-{n}"), TraceCode::canonical)
 }
 

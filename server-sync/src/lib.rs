@@ -11,12 +11,14 @@ pub mod api;
 pub mod custody;
 pub mod demo;
 mod demo_history;
+mod demo_story;
 pub mod enrollment;
 pub mod epcis;
 mod error;
 pub mod handover;
 pub mod import;
 pub mod photos;
+pub mod reports;
 pub mod secrets;
 pub mod state;
 pub mod storage;
@@ -24,6 +26,7 @@ pub mod trace_page;
 pub mod ui;
 
 pub use api::{router, ServerClock, ServerConfig};
+pub use demo_story::mango_trace_code;
 pub use error::ApiError;
 
 use std::sync::Arc;

@@ -2,10 +2,11 @@
 //! `decode` reads barcodes in image files, `sensors import` a box logger's CSV, `labels` prints
 //! trace-code label sheets; `coop`, `token` and `manager` prepare a co-op, the one-time enrollment
 //! tokens its phones scan and its dashboard accounts; `import` uploads an assistant's spreadsheet of
-//! farming records and lots; `export epcis` writes a lot's EPCIS 2.0 document.
+//! farming records and lots; `reports import` enters a lab's test reports; `export epcis` writes a lot's EPCIS 2.0 document.
 
 mod decode_cli;
 mod labels;
+mod reports_cli;
 mod sensors_cli;
 
 use clap::{Parser, Subcommand};
@@ -137,6 +138,11 @@ enum Command {
         #[command(subcommand)]
         command: sensors_cli::SensorsCommand,
     },
+    /// Laboratory test reports shown on the consumer trace page.
+    Reports {
+        #[command(subcommand)]
+        command: reports_cli::ReportsCommand,
+    },
     /// Print a sheet of new trace-code QR labels for a lot (PNG, SVG or PDF, A4, 3 × 8).
     Labels(labels::LabelsArgs),
     /// Alert settings of a co-op: webhook, SMS gateway, excursion minutes (docs/alerts.md).
@@ -213,6 +219,10 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
     let report = demo::run(&storage, &url, scratch.path()).await?;
     print!("{}", demo::describe(&report));
     println!("Consumer trace page (a crate of kiwis): {url}t/{}", demo::sample_trace_code());
+    println!(
+        "Consumer trace page (mangoes, one test value over its limit): {url}t/{}",
+        fieldtrace_sync::mango_trace_code()
+    );
     println!("Dashboard: {url}ui  (sign in as {} / {}; demo only)", demo::DEMO_MANAGER, demo::DEMO_MANAGER_PASSWORD);
     println!("Lot page (custody, photos, temperature): {url}ui/lots/{}", demo::field_flows::RICHEST_LOT);
     if once {
@@ -252,6 +262,7 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<ExitCode, String> {
     match command {
+        Command::Reports { command } => reports_cli::run(command).await,
         Command::Import { file, server, token, state, dry_run, all_or_nothing, utc_offset, json } => {
             let mut options = ImportOptions::new(file, state.unwrap_or_else(import::default_state_path));
             options.server = server;
@@ -275,7 +286,7 @@ async fn run(command: Command) -> Result<ExitCode, String> {
 
 async fn run_other(command: Command) -> Result<(), String> {
     match command {
-        Command::Import { .. } => Err("handled by run".into()),
+        Command::Import { .. } | Command::Reports { .. } => Err("handled by run".into()),
         Command::Decode { json, files } => {
             decode_cli::run(&files, json);
             Ok(())

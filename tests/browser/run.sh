@@ -32,7 +32,9 @@ trace_url="$(sed -n 's/^Consumer trace page[^:]*: \(http[^ ]*\)$/\1/p' "$scratch
 [ -n "$trace_url" ] || { cat "$scratch/demo.log" >&2; echo "the demo printed no trace page URL" >&2; exit 1; }
 base="${trace_url%%/t/*}"
 code="${trace_url##*/t/}"
-node "$here/trace_page.mjs" "$base" "$code" "$artifacts"
+red_url="$(sed -n 's/^Consumer trace page (mangoes[^:]*: \(http[^ ]*\)$/\1/p' "$scratch/demo.log" | head -1)"
+[ -n "$red_url" ] || { cat "$scratch/demo.log" >&2; echo "the demo printed no mango trace page URL" >&2; exit 1; }
+node "$here/trace_page.mjs" "$base" "$code" "$artifacts" "${red_url##*/t/}"
 login="$(sed -n 's/^Dashboard: .*(sign in as \([^ ]*\) \/ \([^;]*\);.*$/\1 \2/p' "$scratch/demo.log" | head -1)"
 [ -n "$login" ] || { cat "$scratch/demo.log" >&2; echo "the demo printed no dashboard account" >&2; exit 1; }
 node "$here/dashboard.mjs" "$base" ${login% *} ${login#* } "$artifacts"

@@ -80,3 +80,35 @@ impl<'w> Lineage<'w> {
         self.found.entry(code.to_owned()).or_default().push(entry);
     }
 }
+
+/// The events that can matter to `unit`'s history: those naming the unit or any container it was
+/// ever packed into (transitively), packs and unpacks of those containers, and every correction.
+/// Folding only these gives the unit the same history as folding everything (containment of the
+/// unit depends on nothing else), so a page about one unit need not refold a co-op's whole log.
+pub fn concerning<'a>(events: &'a [Event], unit: &str) -> Vec<&'a Event> {
+    let mut codes: BTreeSet<&str> = BTreeSet::from([unit]);
+    loop {
+        let parents: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Aggregation { parent, .. } if e.codes.iter().any(|c| codes.contains(c.as_str())) => {
+                    Some(parent.as_str())
+                }
+                _ => None,
+            })
+            .filter(|parent| !codes.contains(parent))
+            .collect();
+        if parents.is_empty() {
+            break;
+        }
+        codes.extend(parents);
+    }
+    events
+        .iter()
+        .filter(|e| {
+            matches!(&e.kind, EventKind::Correction { .. })
+                || e.codes.iter().any(|c| codes.contains(c.as_str()))
+                || matches!(&e.kind, EventKind::Aggregation { parent, .. } if codes.contains(parent.as_str()))
+        })
+        .collect()
+}

@@ -29,7 +29,10 @@ fn history(events: &[Event], unit: &str) -> Vec<UnitEvent> {
     let watch = BTreeSet::from([unit.to_owned()]);
     let (state, lineage) = fold_with_lineage(events, &watch);
     assert_eq!(state.digest(), fold(events).digest(), "lineage never changes the state");
-    lineage.get(unit).cloned().unwrap_or_default()
+    let found = lineage.get(unit).cloned().unwrap_or_default();
+    let (_, from_subset) = fold_with_lineage(lineage::concerning(events, unit), &watch);
+    assert_eq!(from_subset.get(unit).cloned().unwrap_or_default(), found, "the events concerning a unit suffice");
+    found
 }
 
 fn ids(history: &[UnitEvent]) -> Vec<EventId> {

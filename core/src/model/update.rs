@@ -38,6 +38,8 @@ impl EntityKind {
             // Thresholds for sensor excursions (see `sensors`): °C and % RH as decimal numbers.
             // `expiry_date` (YYYY-MM-DD) and `sales_regions` (places the lot may be sold in,
             // separated by spaces or commas) feed the server's alerts (docs/alerts.md).
+            // `photo` (lot and party): the SHA-256 of a photo published on the consumer trace page;
+            // `story`: a few sentences about the farm and farmer for buyers.
             EntityKind::Lot => &[
                 "product",
                 "variety",
@@ -50,9 +52,10 @@ impl EntityKind {
                 "humidity_max",
                 "expiry_date",
                 "sales_regions",
+                "photo",
             ],
             // `phone`: where the server's SMS alerts reach this party (docs/alerts.md).
-            EntityKind::Party => &["kind", "name", "region", "phone"],
+            EntityKind::Party => &["kind", "name", "region", "phone", "story", "photo"],
             // `units`: the manifest, codes separated by spaces.
             EntityKind::Trip => &["driver", "vehicle", "origin", "destination", "departs", "units"],
             // `box`: the code of the box the logger is packed in; `lot`: that box's lot.
@@ -72,6 +75,12 @@ impl EntityKind {
                 if !value.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
             {
                 Some(format!("{field} {value:?} is not a decimal number"))
+            }
+            (EntityKind::Lot | EntityKind::Party, "photo") if !super::PhotoRef(value.to_owned()).is_well_formed() => {
+                Some(format!(
+                    "photo {:?} is not a SHA-256 in lowercase hex",
+                    value.chars().take(80).collect::<String>()
+                ))
             }
             (EntityKind::Party, "kind") if super::PartyKind::from_key(value).is_none() => {
                 Some(format!("party kind {value:?} is not one of farm, coop, warehouse, carrier, retailer"))

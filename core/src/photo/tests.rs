@@ -222,3 +222,27 @@ fn a_report_cannot_name_a_photo_this_phone_does_not_hold() {
     let memory = Store::open_in_memory().expect("memory");
     assert_eq!(memory.save_photo(&[1, 2, 3], 0).expect_err("no folder").key(), "photo_no_folder");
 }
+
+#[test]
+fn a_published_photo_travels_with_the_update_that_names_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Arc::new(Store::open(dir.path().join("phone.db")).expect("open"));
+    let actor = Actor { party: PartyId::new("manager-chen"), role: Role::Manager };
+    let now = chrono::DateTime::parse_from_rfc3339("2025-06-01T08:00:00+08:00").expect("time");
+    let clock = Arc::new(ManualClock::new(now));
+    let mut session = Session::new(store.clone(), actor, clock as Arc<dyn WallClock>);
+    let stranger =
+        crate::model::Update::new(crate::model::EntityKind::Party, "farmer-li").set("photo", "ab".repeat(32));
+    let err = session.update(stranger).expect_err("not on this phone");
+    assert!(err.to_string().contains("not on this phone"), "{err}");
+    let junk = crate::model::Update::new(crate::model::EntityKind::Party, "farmer-li").set("photo", "orchard.jpg");
+    assert_eq!(session.update(junk).expect_err("not a hash").key(), "event_invalid");
+
+    let photo = session.save_photo(&png(&noisy_scene(300, 200, 10))).expect("save");
+    let story = crate::model::Update::new(crate::model::EntityKind::Party, "farmer-li")
+        .set("story", "李大爷种了三十年猕猴桃。")
+        .set("photo", photo.0.clone());
+    let event = session.update(story).expect("publish");
+    assert_eq!(event.photos, vec![photo]);
+    assert_eq!(store.photo_queue_status().expect("status").pending, 1, "queued to upload after the update");
+}

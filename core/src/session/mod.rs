@@ -307,7 +307,26 @@ impl Session {
         if !self.user.role.may_record(&kind) {
             return Err(Error::RoleForbidden { role: self.user.role.key(), kind: kind.key() });
         }
-        let template = self.new_event(kind, Vec::new(), self.clock.now());
+        // A published photo travels with the update that names it, so it uploads after it.
+        let photos: Vec<PhotoRef> = match &kind {
+            EventKind::Update(update) => update
+                .fields
+                .iter()
+                .filter(|field| field.field == "photo")
+                .filter_map(|field| field.value.clone().map(PhotoRef))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for photo in &photos {
+            if photo.is_well_formed() && !self.store.has_photo(photo)? {
+                return Err(Error::invalid_event(
+                    "photos",
+                    format!("photo {:?} is not on this phone: save it first", photo.0),
+                ));
+            }
+        }
+        let mut template = self.new_event(kind, Vec::new(), self.clock.now());
+        template.photos = photos;
         self.store.record_local(self.clock.now_ms(), |hlc| Event { hlc, ..template })
     }
 

@@ -6,7 +6,6 @@
 use super::auth::AuthedDevice;
 use super::AppState;
 use crate::error::ApiError;
-use crate::state::coop_events;
 use crate::storage::Storage;
 use axum::extract::{Query, State};
 use axum::Json;
@@ -38,8 +37,8 @@ pub async fn piece_counts_of<S: Storage>(
             message: format!("a {} may see only their own piece counts", device.role.key()),
         });
     }
-    let events = coop_events(state.storage.as_ref(), &device.coop).await?;
-    Ok(Json(piece_counts(&events, &party, month)))
+    let view = state.coop_view(&device.coop).await?;
+    Ok(Json(piece_counts(view.events.iter(), &party, month)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,9 +58,9 @@ pub async fn phi_flags_of<S: Storage>(
     AuthedDevice(device): AuthedDevice,
     Query(query): Query<PhiQuery>,
 ) -> Result<Json<PhiFlags>, ApiError> {
-    let events = coop_events(state.storage.as_ref(), &device.coop).await?;
+    let view = state.coop_view(&device.coop).await?;
     let lot = query.lot.map(LotId);
-    let flags = phi_flags(&events)
+    let flags = phi_flags(view.events.iter())
         .into_iter()
         .filter(|flag| lot.is_none() || flag.lot == lot || flag.harvest_lot == lot)
         .collect();

@@ -5,7 +5,6 @@ use super::auth::AuthedDevice;
 use super::AppState;
 use crate::epcis::{export_lot, ExportOptions};
 use crate::error::ApiError;
-use crate::state::coop_events;
 use crate::storage::Storage;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_TYPE, HOST};
@@ -39,13 +38,13 @@ pub async fn epcis<S: Storage>(
         .lot
         .filter(|lot| !lot.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("lot_missing", "name the lot to export: GET /v1/epcis?lot=<lot id>"))?;
-    let events = coop_events(state.storage.as_ref(), &device.coop).await?;
+    let view = state.coop_view(&device.coop).await?;
     let options = ExportOptions {
         digital_link_base: state.config.digital_link_base.clone(),
         trace_base: trace_base(&state.config.public_url, &headers),
     };
     let created = chrono::Utc::now().to_rfc3339();
-    let document = export_lot(&events, &lot, &options, &created);
+    let document = export_lot(&view.events, &lot, &options, &created);
     Ok(([(CONTENT_TYPE, EPCIS_JSON_LD)], Json(document)).into_response())
 }
 

@@ -4,7 +4,7 @@
 //! with a stable key.
 
 mod assist;
-mod auth;
+pub(crate) mod auth;
 mod custody;
 mod device_key;
 mod enroll;
@@ -75,6 +75,8 @@ pub struct ServerConfig {
     pub thumbnail_edge: u32,
     /// Timing of the alert task (evaluation tick, retries).
     pub alerts: crate::alerts::AlertOptions,
+    /// The per-co-op read-model cache (`state::ViewCache`); `max_coops: 0` turns it off.
+    pub view_cache: crate::state::ViewCacheLimits,
 }
 
 /// Default for `unpaired_after_ms`: a working day's trip leg, with room for late syncs.
@@ -99,6 +101,7 @@ impl Default for ServerConfig {
             max_photo_chunk_bytes: 256 * 1024,
             thumbnail_edge: 256,
             alerts: crate::alerts::AlertOptions::default(),
+            view_cache: crate::state::ViewCacheLimits::default(),
         }
     }
 }
@@ -111,6 +114,15 @@ pub struct AppState<S> {
     pub photos: Option<Arc<crate::photos::PhotoFiles>>,
     /// Nudged after pushes and trace scans; evaluates alert rules off the request path.
     pub alerts: crate::alerts::AlertsHandle,
+    /// Decoded events and folded state per co-op, refreshed incrementally.
+    pub views: Arc<crate::state::ViewCache>,
+}
+
+impl<S: Storage> AppState<S> {
+    /// The co-op's events and state, including every push acknowledged before this call.
+    pub async fn coop_view(&self, coop: &str) -> Result<Arc<crate::state::CoopView>, crate::storage::StorageError> {
+        self.views.view(self.storage.as_ref(), coop).await
+    }
 }
 
 impl<S> Clone for AppState<S> {
@@ -121,6 +133,7 @@ impl<S> Clone for AppState<S> {
             config: self.config.clone(),
             photos: self.photos.clone(),
             alerts: self.alerts.clone(),
+            views: self.views.clone(),
         }
     }
 }
@@ -134,6 +147,7 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         storage,
         limiter: Arc::new(RateLimiter::new(config.rate_per_second, config.rate_burst)),
         config: shared_config,
+        views: Arc::new(crate::state::ViewCache::new(config.view_cache)),
     };
     Router::new()
         .route("/v1/health", get(health))
@@ -150,6 +164,8 @@ pub fn router<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
         .route("/v1/photos/{sha256}/thumb", get(photos::thumbnail::<S>))
         .route("/v1/piece-counts", get(assist::piece_counts_of::<S>))
         .route("/v1/phi-flags", get(assist::phi_flags_of::<S>))
+        .route("/v1/test-reports", post(crate::reports::post::<S>))
+        .route("/t/photos/{coop}/{sha256}", get(crate::trace_page::published_photo::<S>))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

@@ -124,6 +124,17 @@ impl PhotoRecord {
     }
 }
 
+/// What entering a test report did (reports are idempotent by report number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportOutcome {
+    Stored,
+    /// The same report was already there: nothing changed.
+    Unchanged,
+    /// Another report with this number is there: nothing changed (labs never reuse numbers).
+    Conflict,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("no such co-op: {0}")]
@@ -176,7 +187,9 @@ pub trait Storage: crate::alerts::AlertStore + Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = StorageResult<Vec<PushOutcome>>> + Send;
 
-    /// Events of `coop` with sequence numbers greater than `after`, oldest first.
+    /// Events of `coop` with sequence numbers greater than `after`, oldest first. Sequence numbers
+    /// must become visible in order: once a pull returned N, no later pull may return a new event
+    /// numbered ≤ N (the read-model cache and the phones' cursors rely on it).
     fn pull(&self, coop: &str, after: i64, limit: usize) -> impl Future<Output = StorageResult<EventPage>> + Send;
 
     /// The co-ops holding events on `code` (a code key): normally one; more means two co-ops
@@ -289,4 +302,20 @@ pub trait Storage: crate::alerts::AlertStore + Send + Sync + 'static {
 
     /// The partial upload was discarded; the next upload starts from 0.
     fn photo_reset(&self, coop: &str, sha256: &str) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// Stores a test report of `coop` unless one with its number exists (see [`ReportOutcome`]).
+    fn put_test_report(
+        &self,
+        coop: &str,
+        report: fieldtrace_core::test_report::TestReport,
+        entered_by: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = StorageResult<ReportOutcome>> + Send;
+
+    /// The test reports of `lot` in `coop`, newest issue date first.
+    fn test_reports(
+        &self,
+        coop: &str,
+        lot: &str,
+    ) -> impl Future<Output = StorageResult<Vec<fieldtrace_core::test_report::TestReport>>> + Send;
 }

@@ -4,18 +4,21 @@
 //! where (a genuine label is scanned once or twice; a copied one many times, in many places).
 //! Unknown and mistyped codes get a friendly page with status 404, never an error.
 
+mod extras;
 mod words;
+
+pub use extras::published_photo;
+use extras::{photo_href, report_views, ReportView};
 
 use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
-use crate::state::coop_events;
 use crate::storage::{ScanHistory, Storage};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Offset, TimeZone};
-use fieldtrace_core::fold::{fold_with_lineage, ReplicaState, UnitEvent};
+use fieldtrace_core::fold::{concerning, fold_with_lineage, ReplicaState, UnitEvent};
 use fieldtrace_core::model::{BizStep, Disposition, EntityKind, Event};
 use fieldtrace_core::payload::TraceCode;
 use serde::Deserialize;
@@ -54,6 +57,11 @@ pub struct TraceView {
     pub repeat_text: String,
     pub places: Vec<(String, u64)>,
     pub several_coops: bool,
+    /// The farm's (or farmer's) story, from the party's `story` register.
+    pub story: Option<String>,
+    /// Published photos (lot, then farm): public addresses.
+    pub photos: Vec<String>,
+    pub reports: Vec<ReportView>,
 }
 
 #[derive(Template)]
@@ -96,11 +104,26 @@ pub async fn page<S: Storage>(
         .filter(|place| !place.trim().is_empty());
     let scans = state.storage.record_trace_scan(coop, &key, now_ms(), place).await?;
     state.alerts.nudge(); // diversion rules (docs/alerts.md)
-    let events = coop_events(state.storage.as_ref(), coop).await?;
+    let view = state.coop_view(coop).await?;
     let coop_name = state.storage.coop_name(coop).await?;
     let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
-    let view = build_view(t, trace, &key, &events, coop_name, &scans, coops.len() > 1, switch_href, offset);
-    Ok(render(StatusCode::OK, &view))
+    let mut page =
+        build_view(t, trace, &key, &view.events, &view.state, coop_name, &scans, coops.len() > 1, switch_href, offset);
+    let lot = view.state.units.get(&key).and_then(|unit| unit.lot.clone());
+    if let Some(lot) = lot {
+        page.reports = report_views(t, state.storage.test_reports(coop, lot.as_str()).await?);
+        let farm = register(&view.state, EntityKind::Lot, lot.as_str(), "farm");
+        let mut photos = vec![register(&view.state, EntityKind::Lot, lot.as_str(), "photo")];
+        photos.push(farm.as_ref().and_then(|farm| register(&view.state, EntityKind::Party, farm, "photo")));
+        page.photos = photos
+            .into_iter()
+            .flatten()
+            .filter(|sha| extras::is_published(&view, sha))
+            .map(|sha| photo_href(coop, &sha))
+            .collect();
+        page.story = farm.and_then(|farm| register(&view.state, EntityKind::Party, &farm, "story"));
+    }
+    Ok(render(StatusCode::OK, &page))
 }
 
 fn render(status: StatusCode, view: &impl Template) -> Response {
@@ -116,19 +139,21 @@ fn build_view(
     trace: TraceCode,
     key: &str,
     events: &[Event],
+    state: &ReplicaState,
     coop: Option<String>,
     scans: &ScanHistory,
     several_coops: bool,
     switch_href: String,
     offset: FixedOffset,
 ) -> TraceView {
-    let (state, lineage) = fold_with_lineage(events, &BTreeSet::from([key.to_owned()]));
+    // The unit's history from the events that can concern it: the cached state serves the rest.
+    let (_, lineage) = fold_with_lineage(concerning(events, key), &BTreeSet::from([key.to_owned()]));
     let history = lineage.get(key).map(Vec::as_slice).unwrap_or_default();
     let lot = state.units.get(key).and_then(|unit| unit.lot.clone());
-    let lot_field = |field: &str| lot.as_ref().and_then(|lot| register(&state, EntityKind::Lot, &lot.0, field));
+    let lot_field = |field: &str| lot.as_ref().and_then(|lot| register(state, EntityKind::Lot, &lot.0, field));
     let farm_id = lot_field("farm");
     let party_field =
-        |id: &Option<String>, field: &str| id.as_ref().and_then(|id| register(&state, EntityKind::Party, id, field));
+        |id: &Option<String>, field: &str| id.as_ref().and_then(|id| register(state, EntityKind::Party, id, field));
     let first = offset.timestamp_millis_opt(scans.first_at_ms).single();
     let repeat_text = t
         .repeat_scan
@@ -145,11 +170,14 @@ fn build_view(
         farm: party_field(&farm_id, "name").or(farm_id.clone()),
         farm_region: party_field(&farm_id, "region"),
         coop,
-        steps: journey(t, history, events, &state),
+        steps: journey(t, history, events, state),
         scans: scans.count,
         repeat_text,
         places: scans.places.clone(),
         several_coops,
+        story: None,
+        photos: Vec::new(),
+        reports: Vec::new(),
     }
 }
 

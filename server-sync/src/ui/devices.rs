@@ -10,7 +10,6 @@ use super::{audit, language, page, SignedIn};
 use crate::api::AppState;
 use crate::enrollment::enrollment_qr;
 use crate::error::ApiError;
-use crate::state::coop_state;
 use crate::storage::{DeviceListing, Storage};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -85,7 +84,8 @@ pub fn local_time(ms: i64, offset_s: i32) -> String {
 }
 
 async fn rows<S: Storage>(state: &AppState<S>, coop: &str, w: &InsightWords) -> Result<Vec<DeviceRow>, ApiError> {
-    let folded = coop_state(state.storage.as_ref(), coop).await?;
+    let view = state.coop_view(coop).await?;
+    let folded = &view.state;
     let offset = state.config.display_offset_s;
     let name = |party: &str| {
         folded

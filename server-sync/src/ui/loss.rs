@@ -8,14 +8,12 @@ use super::{audit, language, page, SignedIn};
 use crate::analytics::{loss_report, unit_histories, LossFilter, LossReport, Period, Ratio};
 use crate::api::AppState;
 use crate::error::ApiError;
-use crate::state::coop_events;
 use crate::storage::Storage;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::NaiveDate;
-use fieldtrace_core::fold::fold;
 use fieldtrace_core::model::EntityKind;
 use fieldtrace_core::payload::percent_encode;
 use serde::Deserialize;
@@ -110,8 +108,8 @@ async fn compute<S: Storage>(
     query: &LossQuery,
 ) -> Result<(LossReport, Vec<String>), ApiError> {
     let filter = query.filter()?;
-    let events = coop_events(state.storage.as_ref(), coop).await?;
-    let folded = fold(&events);
+    let view = state.coop_view(coop).await?;
+    let (events, folded) = (&view.events, &view.state);
     let mut products: Vec<String> = folded
         .registers
         .iter()
@@ -120,7 +118,7 @@ async fn compute<S: Storage>(
         .collect();
     products.sort();
     products.dedup();
-    Ok((loss_report(&unit_histories(&events), &folded, &filter, query.period()), products))
+    Ok((loss_report(&unit_histories(events), folded, &filter, query.period()), products))
 }
 
 /// The rows of table `name` (header, rows) in the page's language.

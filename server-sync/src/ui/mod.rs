@@ -18,7 +18,6 @@ pub(crate) mod words;
 use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
 use crate::secrets::{generate_secret, hash_secret};
-use crate::state::coop_state;
 use crate::storage::{AuditEntry, ManagerRecord, Storage};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -210,7 +209,7 @@ async fn lots_page<S: Storage>(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let (t, lang_cookie) = language(&state, &headers, query.lang.as_deref());
-    let all = lots::lot_rows(&coop_state(state.storage.as_ref(), &manager.coop).await?);
+    let all = lots::lot_rows(&state.coop_view(&manager.coop).await?.state);
     let distinct = |pick: fn(&LotRow) -> &String| {
         let mut values: Vec<String> = all.iter().map(pick).filter(|v| !v.is_empty()).cloned().collect();
         values.sort();
@@ -251,11 +250,7 @@ async fn lots_csv<S: Storage>(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let (t, _) = language(&state, &headers, query.lang.as_deref());
-    let rows = lots::filter(
-        lots::lot_rows(&coop_state(state.storage.as_ref(), &manager.coop).await?),
-        &query.product,
-        &query.farm,
-    );
+    let rows = lots::filter(lots::lot_rows(&state.coop_view(&manager.coop).await?.state), &query.product, &query.farm);
     audit(&state, &manager.coop, &manager.name, "export_csv", &format!("lots: {} rows", rows.len())).await?;
     let body = lots::csv(&rows, crate::trace_page::words_for(t.lang));
     Ok((

@@ -8,7 +8,6 @@ use super::words::UiWords;
 use super::{audit, language, page, SignedIn};
 use crate::api::AppState;
 use crate::error::ApiError;
-use crate::state::coop_events;
 use crate::storage::Storage;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -97,8 +96,8 @@ async fn compute<S: Storage>(
         state.storage.devices(coop).await?.into_iter().filter(|d| d.role == Role::Assistant).map(|d| d.party).collect();
     assistants.sort();
     assistants.dedup();
-    let events = coop_events(state.storage.as_ref(), coop).await?;
-    Ok(assistant_months(&events, &assistants, only))
+    let view = state.coop_view(coop).await?;
+    Ok(assistant_months(&view.events, &assistants, only))
 }
 
 #[derive(Template)]

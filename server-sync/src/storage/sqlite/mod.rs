@@ -2,10 +2,11 @@
 //! the blocking pool so a slow disk never stalls the async request handlers.
 
 mod photos;
+mod reports;
 
 use super::{
     AuditEntry, DeviceListing, DeviceRecord, EventPage, ManagerRecord, NewEnrollmentToken, PhotoRecord, PushOutcome,
-    ScanHistory, Storage, StorageError, StorageResult, StoredEventRow,
+    ReportOutcome, ScanHistory, Storage, StorageError, StorageResult, StoredEventRow,
 };
 use fieldtrace_core::model::{DeviceId, Event, EventId, PartyId, Role};
 use fieldtrace_core::sync::wire;
@@ -24,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_photos.sql"),
     include_str!("migrations/006_device_sync_status.sql"),
     include_str!("migrations/007_alerts.sql"),
+    include_str!("migrations/008_test_reports.sql"),
 ];
 
 #[derive(Clone)]
@@ -531,5 +533,25 @@ impl Storage for SqliteStorage {
     async fn photo_reset(&self, coop: &str, sha256: &str) -> StorageResult<()> {
         let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
         self.run(move |conn| photos::reset(conn, &coop, &sha256)).await
+    }
+
+    async fn put_test_report(
+        &self,
+        coop: &str,
+        report: fieldtrace_core::test_report::TestReport,
+        entered_by: &str,
+        now_ms: i64,
+    ) -> StorageResult<ReportOutcome> {
+        let (coop, entered_by) = (coop.to_owned(), entered_by.to_owned());
+        self.run(move |conn| reports::put(conn, &coop, &report, &entered_by, now_ms)).await
+    }
+
+    async fn test_reports(
+        &self,
+        coop: &str,
+        lot: &str,
+    ) -> StorageResult<Vec<fieldtrace_core::test_report::TestReport>> {
+        let (coop, lot) = (coop.to_owned(), lot.to_owned());
+        self.run(move |conn| reports::of_lot(conn, &coop, &lot)).await
     }
 }

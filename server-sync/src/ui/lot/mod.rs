@@ -18,7 +18,6 @@ use super::words::UiWords;
 use super::{audit, language, page, SignedIn};
 use crate::api::AppState;
 use crate::error::ApiError;
-use crate::state::coop_events;
 use crate::storage::Storage;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -146,13 +145,14 @@ async fn load<S: Storage>(
     asked_lang: Option<&str>,
 ) -> Result<Option<Loaded>, ApiError> {
     let (t, lang_cookie) = language(state, headers, asked_lang);
-    let events = coop_events(state.storage.as_ref(), coop).await?;
+    let view = state.coop_view(coop).await?;
+    let events = &view.events;
     let now = state.config.clock.now_ms();
     let filter = crate::custody::CustodyFilter::default();
     let transfers =
         crate::custody::transfers(state.storage.as_ref(), coop, &filter, now, state.config.unpaired_after_ms).await?;
     let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
-    let Some(mut data) = assemble(&events, &transfers, lot, offset, t.lang) else { return Ok(None) };
+    let Some(mut data) = assemble(events, &transfers, lot, offset, t.lang) else { return Ok(None) };
     let photos = data.abnormal.iter_mut().flat_map(|r| r.photos.iter_mut());
     for photo in photos.chain(data.custody.iter_mut().flat_map(|r| r.photos.iter_mut())) {
         photo.ready = state.storage.photo(coop, &photo.sha256).await?.is_some_and(|p| p.complete());
