@@ -18,7 +18,7 @@ use super::words::UiWords;
 use super::{audit, language, page, SignedIn};
 use crate::api::AppState;
 use crate::error::ApiError;
-use crate::storage::Storage;
+use crate::storage::{ManagerRecord, Storage};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -211,13 +211,8 @@ async fn timeline_csv<S: Storage>(
     Path(lot): Path<String>,
     Query(query): Query<LotQuery>,
 ) -> Result<Response, ApiError> {
-    let Some(loaded) = load(&state, &manager.coop, &lot, &headers, query.lang.as_deref()).await? else {
-        return Err(not_found(&lot));
-    };
-    let rows = &loaded.data.timeline;
-    audit(&state, &manager.coop, &manager.name, "export_csv", &format!("lot {lot} timeline: {} rows", rows.len()))
-        .await?;
-    Ok(csv_response(&file_name(&lot, "timeline"), timeline::csv(rows)))
+    let export = |data: &LotData| (data.timeline.len(), timeline::csv(&data.timeline));
+    lot_csv(&state, &manager, &headers, &lot, query.lang.as_deref(), "timeline", export).await
 }
 
 async fn custody_csv<S: Storage>(
@@ -227,11 +222,25 @@ async fn custody_csv<S: Storage>(
     Path(lot): Path<String>,
     Query(query): Query<LotQuery>,
 ) -> Result<Response, ApiError> {
-    let Some(loaded) = load(&state, &manager.coop, &lot, &headers, query.lang.as_deref()).await? else {
-        return Err(not_found(&lot));
+    let export = |data: &LotData| (data.custody.len(), custody::csv(&data.custody));
+    lot_csv(&state, &manager, &headers, &lot, query.lang.as_deref(), "custody", export).await
+}
+
+/// One of the lot's lists as a CSV download; `export` gives its row count (for the audit log)
+/// and its CSV text.
+async fn lot_csv<S: Storage>(
+    state: &AppState<S>,
+    manager: &ManagerRecord,
+    headers: &HeaderMap,
+    lot: &str,
+    lang: Option<&str>,
+    what: &str,
+    export: impl Fn(&LotData) -> (usize, String),
+) -> Result<Response, ApiError> {
+    let Some(loaded) = load(state, &manager.coop, lot, headers, lang).await? else {
+        return Err(not_found(lot));
     };
-    let rows = &loaded.data.custody;
-    audit(&state, &manager.coop, &manager.name, "export_csv", &format!("lot {lot} custody: {} rows", rows.len()))
-        .await?;
-    Ok(csv_response(&file_name(&lot, "custody"), custody::csv(rows)))
+    let (rows, body) = export(&loaded.data);
+    audit(state, &manager.coop, &manager.name, "export_csv", &format!("lot {lot} {what}: {rows} rows")).await?;
+    Ok(csv_response(&file_name(lot, what), body))
 }

@@ -17,15 +17,10 @@ import org.junit.jupiter.api.Assertions.assertInstanceOf
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import java.io.File
-import java.net.HttpURLConnection
-import java.net.ServerSocket
-import java.net.URI
 import java.nio.file.Files
-import java.util.concurrent.TimeUnit
 
 /**
  * The Kotlin layer and the generated glue end to end, the way the app uses them: a real
@@ -35,59 +30,14 @@ import java.util.concurrent.TimeUnit
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EndToEndTest {
-    private val bin = File(System.getProperty("fieldtrace.bin") ?: error("fieldtrace.bin not set (run test.sh)"))
     private val dir: File = Files.createTempDirectory("fieldkit-e2e").toFile()
-    private val serverDb = File(dir, "server.db")
-    private val port = ServerSocket(0).use { it.localPort }
-    private lateinit var server: Process
+    private val server = LiveServer(dir, COOP)
 
-    private fun cli(vararg args: String): String {
-        val process = ProcessBuilder(bin.path, *args).redirectErrorStream(true).start()
-        val output = process.inputStream.bufferedReader().readText()
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "fieldtrace ${args.first()} hung")
-        assertEquals(0, process.exitValue(), "fieldtrace ${args.toList()}: $output")
-        return output.trim()
-    }
-
-    private fun token(party: String, role: String): String =
-        cli("token", "--db", serverDb.path, "--coop", COOP, "--party", party, "--role", role,
-            "--server-url", "http://127.0.0.1:$port/").lines().last { it.isNotBlank() }
-
-    @BeforeAll
-    fun startServer() {
-        assertTrue(bin.canExecute(), "$bin missing: cargo build -p fieldtrace-sync")
-        cli("coop", "--db", serverDb.path, COOP, "周至猕猴桃合作社")
-        server = ProcessBuilder(bin.path, "serve", "--db", serverDb.path, "--listen", "127.0.0.1:$port")
-            .redirectErrorStream(true)
-            .redirectOutput(File(dir, "server.log"))
-            .start()
-        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20)
-        while (!healthy()) {
-            check(server.isAlive) { "server exited: ${File(dir, "server.log").readText()}" }
-            check(System.nanoTime() < deadline) { "server not up on port $port" }
-            Thread.sleep(50)
-        }
-    }
-
-    private fun healthy(): Boolean = try {
-        val connection = URI("http://127.0.0.1:$port/v1/health").toURL().openConnection() as HttpURLConnection
-        connection.connectTimeout = 500
-        connection.readTimeout = 500
-        try {
-            connection.responseCode == 200
-        } finally {
-            connection.disconnect()
-        }
-    } catch (_: java.io.IOException) {
-        false
-    }
+    private fun token(party: String, role: String): String = server.token(party, role)
 
     @AfterAll
     fun stopServer() {
-        if (::server.isInitialized) {
-            server.destroy()
-            if (!server.waitFor(5, TimeUnit.SECONDS)) server.destroyForcibly().waitFor()
-        }
+        server.close()
         dir.deleteRecursively()
     }
 
