@@ -7,12 +7,12 @@ use super::words::{self, AlertWords};
 use crate::api::{now_ms, AppState};
 use crate::error::ApiError;
 use crate::storage::Storage;
-use crate::ui::lots::csv_cell;
+use crate::ui::csv_export;
 use crate::ui::words::UiWords;
 use crate::ui::{audit, language, page, SignedIn};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -204,16 +204,26 @@ async fn csv_export<S: Storage>(
     let w = words::for_lang(t.lang);
     let alerts = state.storage.alerts(&manager.coop, query.filter()).await?;
     audit(&state, &manager.coop, &manager.name, "export_csv", &format!("alerts: {} rows", alerts.len())).await?;
-    let mut out = String::from(
-        "\u{feff}id,created_at,kind,lot,code,text,recipients,acknowledged_by,acknowledged_at,deliveries\r\n",
-    );
+    let header = [
+        "id",
+        "created_at",
+        "kind",
+        "lot",
+        "code",
+        "text",
+        "recipients",
+        "acknowledged_by",
+        "acknowledged_at",
+        "deliveries",
+    ];
+    let mut rows = Vec::with_capacity(alerts.len());
     for alert in &alerts {
         let deliveries: Vec<String> = alert
             .notifications
             .iter()
             .map(|n| format!("{}:{}:{}:{}", n.channel, n.recipient, n.status, n.attempts))
             .collect();
-        let cells = [
+        rows.push(vec![
             alert.id.to_string(),
             display_time(&state, alert.created_at_ms),
             alert.kind.clone(),
@@ -224,19 +234,9 @@ async fn csv_export<S: Storage>(
             alert.acked_by.clone().unwrap_or_default(),
             alert.acked_at_ms.map(|at| display_time(&state, at)).unwrap_or_default(),
             deliveries.join(" "),
-        ];
-        let line: Vec<String> = cells.iter().map(|cell| csv_cell(cell)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        ]);
     }
-    Ok((
-        [
-            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (CONTENT_DISPOSITION, "attachment; filename=\"alerts.csv\"".to_owned()),
-        ],
-        out,
-    )
-        .into_response())
+    Ok(csv_export::download("alerts.csv", csv_export::csv(&header, &rows)))
 }
 
 /// The open-alert count as a small SVG for the navigation bar; empty when there are none or the

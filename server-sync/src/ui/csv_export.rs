@@ -1,7 +1,6 @@
 //! CSV downloads of the dashboard's tables: RFC 4180, a UTF-8 BOM so spreadsheet programs on
-//! Chinese Windows read it, formula-looking cells defused (see `lots::csv_cell`).
+//! Chinese Windows read it, formula-looking cells defused (see [`csv_cell`]).
 
-use super::lots::csv_cell;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
@@ -33,4 +32,27 @@ pub fn download(filename: &str, body: String) -> Response {
 /// A loss ratio as a CSV/HTML cell: percent with one decimal, empty when nothing was handled.
 pub fn percent(ratio: &crate::analytics::Ratio) -> String {
     ratio.percent().map_or_else(String::new, |p| format!("{p:.1}"))
+}
+
+/// Quotes a cell when needed, and defuses text a spreadsheet would run as a formula.
+pub(crate) fn csv_cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    if text.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_cell("猕猴桃"), "猕猴桃");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    }
 }

@@ -73,38 +73,22 @@ pub fn filter(rows: Vec<LotRow>, product: &str, farm: &str) -> Vec<LotRow> {
 
 /// The rows as CSV (RFC 4180; a UTF-8 BOM so spreadsheet programs on Chinese Windows read it).
 pub fn csv(rows: &[LotRow], words: &Words) -> String {
-    let mut out = String::from("\u{feff}lot,product,farm,harvest_date,stage,units,abnormal_units\r\n");
-    for row in rows {
-        let stage = row.stage.map_or("", |s| words.step(s));
-        let cells = [row.id.as_str(), &row.product, &row.farm, &row.harvest_date, stage];
-        let mut line: Vec<String> = cells.iter().map(|cell| csv_cell(cell)).collect();
-        line.push(row.units.to_string());
-        line.push(row.abnormal_units.to_string());
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// Quotes a cell when needed, and defuses text a spreadsheet would run as a formula.
-pub(crate) fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_cell("猕猴桃"), "猕猴桃");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-    }
+    let header = ["lot", "product", "farm", "harvest_date", "stage", "units", "abnormal_units"];
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            let stage = row.stage.map_or("", |s| words.step(s)).to_owned();
+            let (units, abnormal) = (row.units.to_string(), row.abnormal_units.to_string());
+            vec![
+                row.id.clone(),
+                row.product.clone(),
+                row.farm.clone(),
+                row.harvest_date.clone(),
+                stage,
+                units,
+                abnormal,
+            ]
+        })
+        .collect();
+    super::csv_export::csv(&header, &rows)
 }

@@ -3,7 +3,7 @@
 //! Managers sign in with a password (Argon2id) and, when enabled, a TOTP code.
 
 mod audit_page;
-mod csv_export;
+pub(crate) mod csv_export;
 mod devices;
 mod insight_words;
 mod loss;
@@ -21,7 +21,7 @@ use crate::secrets::{generate_secret, hash_secret};
 use crate::storage::{AuditEntry, ManagerRecord, Storage};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -253,14 +253,7 @@ async fn lots_csv<S: Storage>(
     let rows = lots::filter(lots::lot_rows(&state.coop_view(&manager.coop).await?.state), &query.product, &query.farm);
     audit(&state, &manager.coop, &manager.name, "export_csv", &format!("lots: {} rows", rows.len())).await?;
     let body = lots::csv(&rows, crate::trace_page::words_for(t.lang));
-    Ok((
-        [
-            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (CONTENT_DISPOSITION, "attachment; filename=\"lots.csv\"".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(csv_export::download("lots.csv", body))
 }
 
 /// Creates (or re-keys) a dashboard account; with `totp`, returns the `otpauth://` URI of its new

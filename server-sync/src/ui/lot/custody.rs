@@ -214,24 +214,23 @@ fn photos_of(event: &fieldtrace_core::model::Event) -> Vec<PhotoView> {
 
 /// The chain as CSV (formula-injection safe).
 pub fn csv(rows: &[CustodyRow]) -> String {
-    let mut out = String::from("\u{feff}step,from,to,first,last,units,boxes,abnormal,flag,trip\r\n");
-    for row in rows {
-        let units = row.units.to_string();
-        let abnormal = row.abnormal.join("; ");
-        let cells = [
-            row.what.as_str(),
-            &row.giver,
-            &row.receiver,
-            &row.from,
-            &row.to,
-            &units,
-            &row.boxes,
-            &abnormal,
-            row.flag.as_deref().unwrap_or(""),
-            row.trip.as_deref().unwrap_or(""),
-        ];
-        out.push_str(&cells.iter().map(|c| crate::ui::lots::csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
+    let header = ["step", "from", "to", "first", "last", "units", "boxes", "abnormal", "flag", "trip"];
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.what.clone(),
+                row.giver.clone(),
+                row.receiver.clone(),
+                row.from.clone(),
+                row.to.clone(),
+                row.units.to_string(),
+                row.boxes.clone(),
+                row.abnormal.join("; "),
+                row.flag.clone().unwrap_or_default(),
+                row.trip.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    crate::ui::csv_export::csv(&header, &rows)
 }

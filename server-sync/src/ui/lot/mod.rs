@@ -21,9 +21,8 @@ use crate::error::ApiError;
 use crate::storage::{ManagerRecord, Storage};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::{FixedOffset, Offset};
@@ -187,17 +186,6 @@ async fn lot_page<S: Storage>(
     Ok(page(StatusCode::OK, &view, loaded.lang_cookie))
 }
 
-fn csv_response(name: &str, body: String) -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// File names keep only safe characters of the lot id.
 fn file_name(lot: &str, what: &str) -> String {
     let safe: String = lot.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
@@ -242,5 +230,5 @@ async fn lot_csv<S: Storage>(
     };
     let (rows, body) = export(&loaded.data);
     audit(state, &manager.coop, &manager.name, "export_csv", &format!("lot {lot} {what}: {rows} rows")).await?;
-    Ok(csv_response(&file_name(lot, what), body))
+    Ok(crate::ui::csv_export::download(&file_name(lot, what), body))
 }

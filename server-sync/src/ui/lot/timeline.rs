@@ -140,22 +140,22 @@ pub fn rows(ctx: &LotContext<'_>, w: &LotWords, t: &Words) -> Vec<TimelineRow> {
 
 /// The timeline as CSV (formula-injection safe).
 pub fn csv(rows: &[TimelineRow]) -> String {
-    let mut out = String::from("\u{feff}time,event,who,recorder,device,codes,units,condition,note\r\n");
-    for row in rows {
-        let units = row.units.to_string();
-        let cells = [
-            row.when.as_str(),
-            &row.what,
-            &row.who,
-            row.recorder.as_deref().unwrap_or(""),
-            &row.device,
-            &row.codes,
-            &units,
-            &row.condition,
-            &row.note,
-        ];
-        out.push_str(&cells.iter().map(|c| crate::ui::lots::csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
+    let header = ["time", "event", "who", "recorder", "device", "codes", "units", "condition", "note"];
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.when.clone(),
+                row.what.clone(),
+                row.who.clone(),
+                row.recorder.clone().unwrap_or_default(),
+                row.device.clone(),
+                row.codes.clone(),
+                row.units.to_string(),
+                row.condition.clone(),
+                row.note.clone(),
+            ]
+        })
+        .collect();
+    crate::ui::csv_export::csv(&header, &rows)
 }
