@@ -6,8 +6,8 @@
 //! trip with one crushed box — then has them sync in turn over HTTP and checks that every phone
 //! and the server computed the same state digest. Leaves fresh enrollment QR texts for real phones.
 
+use crate::storage::prelude::*;
 use crate::storage::sqlite::SqliteStorage;
-use crate::storage::Storage;
 use fieldtrace_core::clock::SystemClock;
 use fieldtrace_core::model::{AbnormalReason, Actor, EntityKind, LotId, PartyId, Role, Update};
 use fieldtrace_core::payload::TraceCode;

@@ -8,7 +8,7 @@ use alerts_support::*;
 use fieldtrace_core::model::*;
 use fieldtrace_sync::alerts::store::status;
 use fieldtrace_sync::alerts::AlertSettings;
-use fieldtrace_sync::storage::Storage;
+use fieldtrace_sync::storage::prelude::*;
 
 /// A kiwi lot from Li's farm, Li's phone number, and the co-op's own party.
 async fn seed(server: &Server) -> (Device, Device, Device) {

@@ -3,8 +3,8 @@
 //! naming the option.
 
 use fieldtrace_sync::alerts::AlertStore;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::Storage;
 
 fn run_cli(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fieldtrace"));

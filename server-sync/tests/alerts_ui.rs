@@ -6,7 +6,7 @@ mod alerts_support;
 
 use alerts_support::*;
 use fieldtrace_core::model::*;
-use fieldtrace_sync::storage::Storage;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_sync::ui::put_manager;
 
 const DAY_MS: i64 = 86_400_000;

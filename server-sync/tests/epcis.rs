@@ -8,7 +8,7 @@ use fieldtrace_core::model::*;
 use fieldtrace_sync::epcis::{export_lot, ExportOptions};
 use fieldtrace_sync::secrets::{generate_secret, hash_secret};
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::storage::{prelude::*, NewEnrollmentToken};
 use fieldtrace_sync::ServerConfig;
 use serde_json::Value;
 use std::path::PathBuf;

@@ -6,7 +6,7 @@ use fieldtrace_core::model::*;
 use fieldtrace_core::sync::wire;
 use fieldtrace_sync::secrets::{generate_secret, hash_secret};
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::storage::{prelude::*, NewEnrollmentToken};
 use fieldtrace_sync::ServerConfig;
 use serde_json::Value;
 use std::sync::Arc;

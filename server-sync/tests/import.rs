@@ -10,7 +10,7 @@ use fieldtrace_sync::import::{self, ImportOptions, ImportReport};
 use fieldtrace_sync::secrets::{generate_secret, hash_secret};
 use fieldtrace_sync::state::coop_events;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::storage::{prelude::*, NewEnrollmentToken};
 use fieldtrace_sync::ServerConfig;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

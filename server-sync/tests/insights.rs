@@ -11,7 +11,7 @@ use fieldtrace_core::Store;
 use fieldtrace_sync::enrollment::enrollment_qr;
 use fieldtrace_sync::secrets::hash_secret;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::storage::{prelude::*, NewEnrollmentToken};
 use fieldtrace_sync::ui::put_manager;
 use fieldtrace_sync::ServerConfig;
 use reqwest::redirect::Policy;

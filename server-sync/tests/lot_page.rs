@@ -7,7 +7,7 @@ use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
 use fieldtrace_sync::secrets::{generate_secret, hash_secret};
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::storage::{prelude::*, NewEnrollmentToken};
 use fieldtrace_sync::ui::put_manager;
 use fieldtrace_sync::ServerConfig;
 use reqwest::redirect::Policy;

@@ -6,8 +6,8 @@ use fieldtrace_core::model::{Actor, EntityKind, EventKind, PartyId, Role, Update
 use fieldtrace_core::session::Session;
 use fieldtrace_core::sync::SyncClient;
 use fieldtrace_core::Store;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::Storage;
 use fieldtrace_sync::{demo, state, ServerConfig};
 use std::path::Path;
 use std::sync::Arc;

@@ -12,7 +12,7 @@ use fieldtrace_core::photo::compress_photo;
 use fieldtrace_sync::reports::import_csv;
 use fieldtrace_sync::secrets::{generate_secret, hash_secret};
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, ReportOutcome, Storage};
+use fieldtrace_sync::storage::{prelude::*, NewEnrollmentToken, ReportOutcome};
 use fieldtrace_sync::ServerConfig;
 use serde_json::{json, Value};
 use std::sync::Arc;

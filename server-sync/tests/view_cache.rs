@@ -8,8 +8,8 @@ use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::fold::fold;
 use fieldtrace_core::model::*;
 use fieldtrace_sync::state::{coop_events, coop_state, ViewCache, ViewCacheLimits};
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::Storage;
 use proptest::prelude::*;
 use std::sync::Arc;
 

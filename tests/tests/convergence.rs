@@ -7,7 +7,7 @@
 
 use fieldtrace_core::model::{EntityKind, Role, Update};
 use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::Storage;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{enrollment_qr, Fault, FaultProxy, Phone, TestServer};
 use proptest::prelude::*;
 use std::collections::HashSet;

@@ -14,7 +14,7 @@ use fieldtrace_core::payload::TraceCode;
 use fieldtrace_core::sync::SyncError;
 use fieldtrace_sync::custody::TransferStatus;
 use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::Storage;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_sync::{ServerClock, ServerConfig};
 use fieldtrace_tests::sync_harness::{Fault, FaultProxy, Phone, TestServer};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 
 use fieldtrace_core::model::Role;
 use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::Storage;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{push_all, Phone, TestServer};
 use std::collections::HashSet;
 use std::sync::Arc;

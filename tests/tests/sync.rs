@@ -6,7 +6,7 @@ use fieldtrace_core::clock::WallClock;
 use fieldtrace_core::model::{BizStep, EntityKind, Event, EventId, EventKind, PartyId, Role, Update};
 use fieldtrace_core::sync::SyncError;
 use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::Storage;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{enrollment_qr, Fault, FaultProxy, Phone, ServerProcess, TestServer};
 use std::collections::HashSet;
 

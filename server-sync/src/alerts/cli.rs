@@ -2,8 +2,8 @@
 //! running server reads them at each delivery, so no restart is needed).
 
 use super::store::{AlertSettings, AlertStore};
+use crate::storage::prelude::*;
 use crate::storage::sqlite::SqliteStorage;
-use crate::storage::Storage;
 use clap::Subcommand;
 use std::path::PathBuf;
 

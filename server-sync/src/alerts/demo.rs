@@ -6,8 +6,8 @@
 
 use super::dispatch::evaluate;
 use crate::api::ServerConfig;
+use crate::storage::prelude::*;
 use crate::storage::sqlite::SqliteStorage;
-use crate::storage::Storage;
 use fieldtrace_core::clock::SystemClock;
 use fieldtrace_core::model::{Actor, EntityKind, LotId, PartyId, Role, Update};
 use fieldtrace_core::sensors::{import_readings, LoggerReading, SensorImport};

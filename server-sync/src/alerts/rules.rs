@@ -8,57 +8,11 @@ use fieldtrace_core::fold::ReplicaState;
 use fieldtrace_core::model::{Disposition, EntityKind, Event, EventKind};
 use std::collections::BTreeSet;
 
+// The alert records live with the storage traits (a backend files them); the rules produce them.
+pub use fieldtrace_server_store::alerts::{AlertKind, NewAlert, Scan};
+
 /// Days before a lot's `expiry_date` at which a near-expiry alert fires, widest first.
 pub const EXPIRY_THRESHOLDS_DAYS: [i64; 3] = [180, 90, 30];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AlertKind {
-    Abnormal,
-    Excursion,
-    NearExpiry,
-    Diversion,
-}
-
-impl AlertKind {
-    pub const ALL: [AlertKind; 4] =
-        [AlertKind::Abnormal, AlertKind::Excursion, AlertKind::NearExpiry, AlertKind::Diversion];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            AlertKind::Abnormal => "abnormal",
-            AlertKind::Excursion => "excursion",
-            AlertKind::NearExpiry => "near_expiry",
-            AlertKind::Diversion => "diversion",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.key() == key)
-    }
-}
-
-/// What a rule found, before the store de-duplicates and files it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAlert {
-    pub kind: AlertKind,
-    /// What the alert is about; the same `(kind, subject)` fires once.
-    pub subject: String,
-    pub lot: Option<String>,
-    pub code: Option<String>,
-    pub text_zh: String,
-    pub text_en: String,
-    /// Party ids to notify (SMS to those with a `phone`); the co-op's webhook gets every alert.
-    pub recipients: Vec<String>,
-}
-
-/// A consumer's look-up of a code on the trace page, with where the code was looked up before.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scan {
-    pub code: String,
-    pub place: Option<String>,
-    /// Places of this code's earlier look-ups (distinct).
-    pub earlier_places: Vec<String>,
-}
 
 fn register<'a>(state: &'a ReplicaState, entity: EntityKind, id: &str, field: &str) -> Option<&'a str> {
     state.registers.get(&(entity, id.to_owned()))?.get(field)?.value.as_deref().filter(|v| !v.trim().is_empty())

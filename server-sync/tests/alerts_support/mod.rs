@@ -14,7 +14,7 @@ use fieldtrace_sync::alerts::store::{AlertFilter, AlertRow};
 use fieldtrace_sync::alerts::{AlertOptions, AlertSettings, AlertStore};
 use fieldtrace_sync::secrets::{generate_secret, hash_secret};
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::{NewEnrollmentToken, Storage};
+use fieldtrace_sync::storage::{prelude::*, NewEnrollmentToken};
 use fieldtrace_sync::{ServerClock, ServerConfig};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

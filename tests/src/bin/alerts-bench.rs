@@ -11,8 +11,8 @@
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
 use fieldtrace_sync::alerts::dispatch::evaluate;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::Storage;
 use fieldtrace_sync::ServerConfig;
 use serde_json::json;
 use std::process::ExitCode;

@@ -13,7 +13,7 @@ use chrono::{FixedOffset, NaiveDate};
 use fieldtrace_core::import::{Header, ImportContext, RowMapper, RowOutcome};
 use fieldtrace_core::model::{Actor, DeviceId, PartyId, Role};
 use fieldtrace_sync::import::{self, read_table, ImportOptions};
-use fieldtrace_sync::storage::Storage;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_tests::sync_harness::TestServer;
 use serde_json::{json, Value};
 use std::fmt::Write;

@@ -14,7 +14,7 @@
 
 use fieldtrace_core::model::{Event, EventId, Role};
 use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::Storage;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{push_all, Phone, TestServer};
 use serde_json::{json, Value};
 use std::collections::HashSet;

@@ -1,8 +1,8 @@
 //! A sync server for tests: in-process on a tokio task, or a child process to kill.
 
 use fieldtrace_core::model::Role;
+use fieldtrace_sync::storage::prelude::*;
 use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::storage::Storage;
 use fieldtrace_sync::ServerConfig;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

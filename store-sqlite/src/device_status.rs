@@ -1,7 +1,7 @@
 //! Devices as the dashboard lists them, and each one's last sync and outbox size (migration 006).
 
-use crate::storage::{DeviceListing, StorageError, StorageResult};
 use fieldtrace_core::model::{DeviceId, PartyId, Role};
+use fieldtrace_server_store::{DeviceListing, StorageError, StorageResult};
 use rusqlite::{params, Connection};
 
 pub fn record_sync(conn: &Connection, device: DeviceId, now_ms: i64, pending: Option<u64>) -> StorageResult<()> {

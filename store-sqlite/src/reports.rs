@@ -1,7 +1,9 @@
 //! Test reports in SQLite (migration 008): one JSON body per co-op and report number.
 
-use crate::storage::{ReportOutcome, StorageError, StorageResult};
+use crate::SqliteStorage;
 use fieldtrace_core::test_report::TestReport;
+use fieldtrace_server_store::ReportStore;
+use fieldtrace_server_store::{ReportOutcome, StorageError, StorageResult};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub(super) fn put(
@@ -55,4 +57,26 @@ pub(super) fn of_lot(conn: &Connection, coop: &str, lot: &str) -> StorageResult<
         reports.push(report);
     }
     Ok(reports)
+}
+
+impl ReportStore for SqliteStorage {
+    async fn put_test_report(
+        &self,
+        coop: &str,
+        report: fieldtrace_core::test_report::TestReport,
+        entered_by: &str,
+        now_ms: i64,
+    ) -> StorageResult<ReportOutcome> {
+        let (coop, entered_by) = (coop.to_owned(), entered_by.to_owned());
+        self.run(move |conn| crate::reports::put(conn, &coop, &report, &entered_by, now_ms)).await
+    }
+
+    async fn test_reports(
+        &self,
+        coop: &str,
+        lot: &str,
+    ) -> StorageResult<Vec<fieldtrace_core::test_report::TestReport>> {
+        let (coop, lot) = (coop.to_owned(), lot.to_owned());
+        self.run(move |conn| crate::reports::of_lot(conn, &coop, &lot)).await
+    }
 }

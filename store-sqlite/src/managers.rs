@@ -1,6 +1,8 @@
 //! Manager accounts, dashboard sessions and the audit log in SQLite (migration 003).
 
-use crate::storage::{AuditEntry, ManagerRecord, StorageResult};
+use crate::SqliteStorage;
+use fieldtrace_server_store::{AccountStore, AuditLog};
+use fieldtrace_server_store::{AuditEntry, ManagerRecord, StorageResult};
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub fn put(conn: &Connection, m: &ManagerRecord, now_ms: i64) -> StorageResult<()> {
@@ -81,4 +83,48 @@ pub fn audit_log(conn: &Connection, coop: &str, limit: usize) -> StorageResult<V
         Ok(AuditEntry { at_ms: row.get(0)?, manager: row.get(1)?, action: row.get(2)?, detail: row.get(3)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+impl AccountStore for SqliteStorage {
+    async fn put_manager(&self, manager: ManagerRecord, now_ms: i64) -> StorageResult<()> {
+        self.run(move |conn| crate::managers::put(conn, &manager, now_ms)).await
+    }
+
+    async fn manager(&self, name: &str) -> StorageResult<Option<ManagerRecord>> {
+        let name = name.to_owned();
+        self.run(move |conn| crate::managers::get(conn, &name)).await
+    }
+
+    async fn create_ui_session(
+        &self,
+        token_hash: [u8; 32],
+        coop: &str,
+        name: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StorageResult<()> {
+        let (coop, name) = (coop.to_owned(), name.to_owned());
+        self.run(move |conn| crate::managers::create_session(conn, &token_hash, &coop, &name, now_ms, expires_at_ms))
+            .await
+    }
+
+    async fn ui_session(&self, token_hash: [u8; 32], now_ms: i64) -> StorageResult<Option<ManagerRecord>> {
+        self.run(move |conn| crate::managers::session(conn, &token_hash, now_ms)).await
+    }
+
+    async fn delete_ui_session(&self, token_hash: [u8; 32]) -> StorageResult<()> {
+        self.run(move |conn| crate::managers::delete_session(conn, &token_hash)).await
+    }
+}
+
+impl AuditLog for SqliteStorage {
+    async fn append_audit(&self, coop: &str, entry: AuditEntry) -> StorageResult<()> {
+        let coop = coop.to_owned();
+        self.run(move |conn| crate::managers::append_audit(conn, &coop, &entry)).await
+    }
+
+    async fn audit_log(&self, coop: &str, limit: usize) -> StorageResult<Vec<AuditEntry>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| crate::managers::audit_log(conn, &coop, limit)).await
+    }
 }

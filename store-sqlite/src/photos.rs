@@ -1,8 +1,11 @@
 //! Photo metadata in SQLite: upload progress per co-op and photo, and which events name a photo.
 
-use crate::storage::{PhotoRecord, StorageError, StorageResult};
+use crate::SqliteStorage;
 use fieldtrace_core::model::{DeviceId, Event};
+use fieldtrace_server_store::PhotoStore;
+use fieldtrace_server_store::{PhotoRecord, StorageError, StorageResult};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::path::PathBuf;
 
 /// Remembers the photos a newly accepted event names (inside the push transaction).
 pub(super) fn link_event(conn: &Connection, coop: &str, event: &Event) -> StorageResult<()> {
@@ -91,4 +94,46 @@ pub(super) fn reset(conn: &Connection, coop: &str, sha256: &str) -> StorageResul
     conn.prepare_cached("DELETE FROM photos WHERE coop_id = ?1 AND sha256 = ?2 AND completed_at_ms IS NULL")?
         .execute(params![coop, sha256])?;
     Ok(())
+}
+
+impl PhotoStore for SqliteStorage {
+    fn default_photo_dir(&self) -> Option<PathBuf> {
+        let path = self.path.as_ref()?;
+        let mut name = path.file_name()?.to_os_string();
+        name.push("-photos");
+        Some(path.with_file_name(name))
+    }
+
+    async fn photo(&self, coop: &str, sha256: &str) -> StorageResult<Option<PhotoRecord>> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| crate::photos::record(conn, &coop, &sha256)).await
+    }
+
+    async fn photo_referenced(&self, coop: &str, sha256: &str) -> StorageResult<bool> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| crate::photos::referenced(conn, &coop, &sha256)).await
+    }
+
+    async fn photo_progress(
+        &self,
+        coop: &str,
+        sha256: &str,
+        size: u64,
+        received: u64,
+        device: DeviceId,
+        now_ms: i64,
+    ) -> StorageResult<()> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| crate::photos::progress(conn, &coop, &sha256, size, received, device, now_ms)).await
+    }
+
+    async fn photo_complete(&self, coop: &str, sha256: &str, now_ms: i64) -> StorageResult<()> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| crate::photos::complete(conn, &coop, &sha256, now_ms)).await
+    }
+
+    async fn photo_reset(&self, coop: &str, sha256: &str) -> StorageResult<()> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| crate::photos::reset(conn, &coop, &sha256)).await
+    }
 }

@@ -1,0 +1,142 @@
+//! The embedded SQLite storage: one file, WAL, every call one durable transaction. Work runs on
+//! the blocking pool so a slow disk never stalls the async request handlers. The schema's numbered
+//! migrations (`migrations/NNN_*.sql`) live here and nowhere else, applied by `PRAGMA user_version`.
+//!
+//! May import: `fieldtrace-server-store` (the traits it implements) and `fieldtrace-core` (the event
+//! model and wire codec); nothing of the server's handlers, pages or CLI.
+
+mod alerts;
+mod device_status;
+mod devices;
+mod managers;
+mod photos;
+mod reports;
+mod sync_log;
+mod trace_lookup;
+
+use fieldtrace_core::model::Event;
+use fieldtrace_core::sync::wire;
+use fieldtrace_server_store::{CoopStore, StorageError, StorageResult};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_init.sql"),
+    include_str!("migrations/002_trace_lookup.sql"),
+    include_str!("migrations/003_managers.sql"),
+    include_str!("migrations/004_device_keys.sql"),
+    include_str!("migrations/005_photos.sql"),
+    include_str!("migrations/006_device_sync_status.sql"),
+    include_str!("migrations/007_alerts.sql"),
+    include_str!("migrations/008_test_reports.sql"),
+];
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+    /// The database file, if any: photos go in a folder beside it.
+    path: Option<PathBuf>,
+}
+
+impl SqliteStorage {
+    pub fn open(path: impl AsRef<Path>) -> StorageResult<Self> {
+        let path = path.as_ref();
+        Self::init(Connection::open(path)?, Some(path.to_owned()))
+    }
+
+    pub fn open_in_memory() -> StorageResult<Self> {
+        Self::init(Connection::open_in_memory()?, None)
+    }
+
+    fn init(mut conn: Connection, path: Option<PathBuf>) -> StorageResult<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
+        fieldtrace_core::store::apply_migrations(&mut conn, MIGRATIONS)
+            .map_err(|err| StorageError::Backend(format!("migrating the server database: {err}")))?;
+        backfill_event_codes(&mut conn)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), path })
+    }
+
+    /// Runs `work` with the connection on the blocking thread pool.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
+    ) -> StorageResult<T> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut conn)
+        })
+        .await
+        .map_err(|err| StorageError::Backend(format!("storage task failed: {err}")))?
+    }
+}
+
+/// Indexes the codes of events stored before the code index existed (migration 002). Runs only
+/// while the index is empty and events exist, in one transaction.
+fn backfill_event_codes(conn: &mut Connection) -> StorageResult<()> {
+    let needed: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM event_codes)", [], |row| {
+            row.get(0)
+        })?;
+    if !needed {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut rows = tx.prepare("SELECT coop_id, seq, body FROM events")?;
+        let mut insert = tx.prepare("INSERT OR IGNORE INTO event_codes (code, coop_id, seq) VALUES (?1, ?2, ?3)")?;
+        let mut cursor = rows.query([])?;
+        while let Some(row) = cursor.next()? {
+            let (coop, seq, body): (String, i64, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let batch = wire::batch_from_encoded(std::iter::once(body.as_slice()));
+            let events = wire::decode_events(&batch)
+                .map_err(|e| StorageError::Backend(format!("stored event {coop}/{seq} does not decode: {e}")))?;
+            for event in &events {
+                for code in indexed_codes(event) {
+                    insert.execute(params![code, coop, seq])?;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The codes an event is filed under for look-ups: its own, and a container it packs into.
+fn indexed_codes(event: &Event) -> impl Iterator<Item = &str> {
+    let parent = match &event.kind {
+        fieldtrace_core::model::EventKind::Aggregation { parent, .. } => Some(parent.as_str()),
+        _ => None,
+    };
+    event.codes.iter().map(String::as_str).chain(parent)
+}
+
+fn hash_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<[u8; 32]> {
+    let bytes: Vec<u8> = row.get(index)?;
+    bytes.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(index, "hash".into(), rusqlite::types::Type::Blob))
+}
+
+impl CoopStore for SqliteStorage {
+    async fn create_coop(&self, id: &str, name: &str) -> StorageResult<()> {
+        let (id, name) = (id.to_owned(), name.to_owned());
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO coops (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                [id, name],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn coop_name(&self, coop: &str) -> StorageResult<Option<String>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            Ok(conn.query_row("SELECT name FROM coops WHERE id = ?1", [coop], |row| row.get(0)).optional()?)
+        })
+        .await
+    }
+}
