@@ -76,6 +76,14 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// `event.validate()?` in functions returning this crate's `Result`: same key and message as before
+/// the model moved to fieldtrace-proto.
+impl From<fieldtrace_proto::InvalidEvent> for Error {
+    fn from(err: fieldtrace_proto::InvalidEvent) -> Self {
+        Error::InvalidEvent { field: err.field, reason: err.reason }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! FieldTrace core: the library shared by the Android and iOS apps.
 //!
-//! - [`model`]: the immutable, EPCIS-shaped events and the things they concern (no I/O).
+//! - [`model`]: the immutable, EPCIS-shaped events and the things they concern (no I/O);
+//!   re-exported from `fieldtrace-proto`, like [`clock`] and [`sync::wire`].
 //! - [`decode`]: camera frames and photos → every barcode in them (rxing).
 //! - [`label`]: our trace codes as QR Codes (PNG, SVG) for printing.
 //! - [`clock`]: the hybrid logical clock that orders events across devices with wrong clocks.
@@ -14,7 +15,6 @@
 //! - [`import`]: spreadsheet rows (CSV/XLSX cells) → farm-record and lot events.
 //! - [`pieces`]: an assistant's piece count per day, for pay.
 
-pub mod clock;
 pub mod decode;
 mod error;
 pub mod farm;
@@ -22,7 +22,6 @@ pub mod fold;
 pub mod handover;
 pub mod import;
 pub mod label;
-pub mod model;
 pub mod payload;
 pub mod photo;
 pub mod pieces;
@@ -33,6 +32,9 @@ pub mod sync;
 pub mod test_report;
 
 pub use error::{Error, Result};
+// The model, the clock and the wire format live in fieldtrace-proto (shared with the server
+// without the phone's store); re-exported so `fieldtrace_core::model::…` paths keep working.
+pub use fieldtrace_proto::{clock, model};
 pub use session::{Receipt, ScanResult, Session};
 pub use store::Store;
 

@@ -11,7 +11,9 @@ mod enroll;
 mod error;
 mod photo_upload;
 mod transport;
-pub mod wire;
+
+// The wire format lives in fieldtrace-proto; re-exported so `sync::wire::…` paths keep working.
+pub use fieldtrace_proto::wire;
 
 pub use client::{SyncClient, SyncConfig, SyncPhase, SyncReport, SyncStatus};
 pub use enroll::{enrollment, new_secret, Enrollment, EnrollmentOffer};

@@ -34,7 +34,9 @@ const STEPS: [BizStep; 9] = [
     BizStep::Delivering,
     BizStep::Inspecting,
 ];
-pub(crate) const REASONS: [AbnormalReason; 8] = [
+/// The wire code of each abnormal reason (its index). Public because the handover QR codes
+/// (`fieldtrace_core::handover`) carry reasons with the same frozen codes; append only.
+pub const REASONS: [AbnormalReason; 8] = [
     AbnormalReason::Bruised,
     AbnormalReason::Rotten,
     AbnormalReason::OverTemperature,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::test_support::{arb_event, morning, report};
+use crate::testing::{arb_event, morning, report};
 use proptest::prelude::*;
 
 #[test]

@@ -8,6 +8,8 @@ mod ids;
 mod update;
 mod vocabulary;
 
+/// What `Event::validate` refuses an event with.
+pub use crate::InvalidEvent;
 pub use catalog::{Lot, Party, PartyKind, TraceUnit, UnitLevel};
 pub use event::{
     Actor, AggregationAction, Bound, Event, EventKind, Excursion, FarmRecord, GeoPoint, Location, PhotoRef, Quantity,

@@ -3,7 +3,7 @@
 //! Both phones are usually offline, so each event carries the signatures that prove it: the
 //! giver's device signs an offer (shown as a QR), the receiver's device signs its acceptance of
 //! that offer (shown back as a receipt QR), and the giver files the receipt. What exactly is
-//! signed, and how it is checked, lives in `crate::handover`; here is only the data.
+//! signed, and how it is checked, lives in `fieldtrace_core::handover`; here is only the data.
 
 use super::ids::{DeviceId, EventId};
 use super::vocabulary::AbnormalReason;

@@ -8,6 +8,7 @@ use super::ids::{DeviceId, EventId, LotId, PartyId, PlaceId};
 use super::update::Update;
 use super::vocabulary::{BizStep, Disposition, Role};
 use crate::clock::HlcTimestamp;
+use crate::InvalidEvent;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -158,7 +159,7 @@ pub enum Bound {
     Above,
 }
 
-/// A run of readings outside a lot's limits (see `sensors::detect_excursions`).
+/// A run of readings outside a lot's limits (see `fieldtrace_core::sensors::detect_excursions`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Excursion {
     /// The logger that measured it.
@@ -272,84 +273,80 @@ pub const MAX_CODES: usize = 10_000;
 impl Event {
     /// Checks the rules every replica relies on before an event is stored or sent. Events from the
     /// network pass through here too, so nothing malformed reaches a fold.
-    pub fn validate(&self) -> crate::Result<()> {
-        use crate::Error;
+    pub fn validate(&self) -> Result<(), InvalidEvent> {
         if self.codes.len() > MAX_CODES {
-            return Err(Error::invalid_event("codes", format!("{} codes; at most {MAX_CODES}", self.codes.len())));
+            return Err(InvalidEvent::new("codes", format!("{} codes; at most {MAX_CODES}", self.codes.len())));
         }
         for (i, code) in self.codes.iter().enumerate() {
             if code.is_empty() || code.chars().count() > MAX_CODE_LEN {
-                return Err(Error::invalid_event("codes", format!("code {i} is empty or longer than {MAX_CODE_LEN}")));
+                return Err(InvalidEvent::new("codes", format!("code {i} is empty or longer than {MAX_CODE_LEN}")));
             }
         }
         let needs_codes =
             !matches!(self.kind, EventKind::FarmRecord(_) | EventKind::Correction { .. } | EventKind::Update(_));
         if needs_codes && self.codes.is_empty() {
-            return Err(Error::invalid_event(
-                "codes",
-                format!("a {} event must name at least one code", self.kind.key()),
-            ));
+            return Err(InvalidEvent::new("codes", format!("a {} event must name at least one code", self.kind.key())));
         }
         match &self.kind {
             EventKind::Report if self.disposition.is_none() => {
-                return Err(Error::invalid_event("disposition", "a report must say normal or abnormal"));
+                return Err(InvalidEvent::new("disposition", "a report must say normal or abnormal"));
             }
             EventKind::Correction { voids } if *voids == self.id => {
-                return Err(Error::invalid_event("kind.voids", "an event cannot void itself"));
+                return Err(InvalidEvent::new("kind.voids", "an event cannot void itself"));
             }
             EventKind::Aggregation { parent, .. } if parent.is_empty() || parent.chars().count() > MAX_CODE_LEN => {
-                return Err(Error::invalid_event("kind.parent", "an aggregation needs a container code"));
+                return Err(InvalidEvent::new("kind.parent", "an aggregation needs a container code"));
             }
             EventKind::Aggregation { parent, .. } if self.codes.contains(parent) => {
-                return Err(Error::invalid_event("kind.parent", format!("{parent} cannot be packed into itself")));
+                return Err(InvalidEvent::new("kind.parent", format!("{parent} cannot be packed into itself")));
             }
             EventKind::Trip { trip, stage } => {
                 if let Some((field, reason)) = trip_problem(trip, stage) {
-                    return Err(Error::invalid_event(field, reason));
+                    return Err(InvalidEvent::new(field, reason));
                 }
             }
             EventKind::Update(update) => {
                 if let Some((field, reason)) = update.problem() {
-                    return Err(Error::invalid_event(field, reason));
+                    return Err(InvalidEvent::new(field, reason));
                 }
             }
             EventKind::Excursion(excursion) => {
                 if let Some((field, reason)) = excursion.problem() {
-                    return Err(Error::invalid_event(field, reason));
+                    return Err(InvalidEvent::new(field, reason));
                 }
             }
             _ => {}
         }
         if let Some((field, reason)) = super::handover::problem(&self.kind, &self.codes) {
-            return Err(Error::invalid_event(field, reason));
+            return Err(InvalidEvent::new(field, reason));
         }
         if self.note.as_ref().is_some_and(|note| note.chars().count() > MAX_NOTE_LEN) {
-            return Err(Error::invalid_event("note", format!("longer than {MAX_NOTE_LEN} characters")));
+            return Err(InvalidEvent::new("note", format!("longer than {MAX_NOTE_LEN} characters")));
         }
         if self.photos.len() > MAX_PHOTOS_PER_EVENT {
-            return Err(Error::invalid_event("photos", format!("at most {MAX_PHOTOS_PER_EVENT} photos per event")));
+            return Err(InvalidEvent::new("photos", format!("at most {MAX_PHOTOS_PER_EVENT} photos per event")));
         }
         if let Some(bad) = self.photos.iter().find(|p| !p.is_well_formed()) {
             let shown: String = bad.0.chars().take(80).collect();
-            return Err(Error::invalid_event("photos", format!("{shown:?} is not a SHA-256 in lowercase hex")));
+            return Err(InvalidEvent::new("photos", format!("{shown:?} is not a SHA-256 in lowercase hex")));
         }
         if i64::try_from(self.hlc.wall_ms).is_err() {
-            return Err(Error::invalid_event("hlc", "wall time out of range"));
+            return Err(InvalidEvent::new("hlc", "wall time out of range"));
         }
         if let Some(gps) = self.location.as_ref().and_then(|l| l.gps) {
             let valid = (-90.0..=90.0).contains(&gps.lat)
                 && (-180.0..=180.0).contains(&gps.lon)
                 && gps.accuracy_m.is_none_or(|a| a.is_finite() && a >= 0.0);
             if !valid {
-                return Err(Error::invalid_event("location.gps", "latitude, longitude or accuracy out of range"));
+                return Err(InvalidEvent::new("location.gps", "latitude, longitude or accuracy out of range"));
             }
         }
         if self.sensors.iter().any(|s| !s.value.is_finite()) {
-            return Err(Error::invalid_event("sensors", "a sensor value is not a finite number"));
+            return Err(InvalidEvent::new("sensors", "a sensor value is not a finite number"));
         }
         if let EventKind::FarmRecord(record) = &self.kind {
             if record.amount.as_ref().is_some_and(|q| !q.value.is_finite() || q.value < 0.0) {
-                return Err(Error::invalid_event("kind.amount", "quantity must be a finite, non-negative number"));
+                return Err(InvalidEvent::new("kind.amount", "quantity must be a finite, non-negative number"));
             }
         }
         Ok(())
@@ -453,7 +450,7 @@ impl crate::model::Role {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::report;
+    use crate::testing::report;
 
     #[test]
     fn trip_and_aggregation_events_are_checked() {
