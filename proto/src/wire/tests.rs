@@ -1,6 +1,8 @@
 use super::*;
+use crate::clock::HlcTimestamp;
 use crate::testing::{arb_event, morning, report};
 use proptest::prelude::*;
+use uuid::Uuid;
 
 #[test]
 fn every_vocabulary_value_has_a_wire_code() {
