@@ -3,9 +3,12 @@
 
 A module is a source file (`a/b.rs` and `a/b/mod.rs` are both `a::b`). An edge A -> B means a
 `use crate::b...`, `crate::b::...` or `super::...` path in A names module B (or an item defined
-in it). Circles are the strongly connected components with more than one module. Test modules
-(`tests.rs`, `*_tests.rs`, `proptests.rs`) are left out: a test beside its code always "imports"
-its parent. Usage: scripts/import-cycles.py [crate-dir ...]; exits 1 when a circle exists.
+in it); `use super::{b, c::d}` groups count item by item. A parent's relative paths to its own
+children (`events::insert` in `store/mod.rs`) are not edges: children implement their parent's
+types (`impl Store`), so each would be a circle with its parent. Circles are the strongly
+connected components with more than one module. Test modules (`tests.rs`, `*_tests.rs`,
+`proptests.rs`) are left out: a test beside its code always "imports" its parent.
+Usage: scripts/import-cycles.py [crate-dir ...]; exits 1 when a circle exists.
 """
 
 import pathlib
@@ -14,6 +17,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PATH = re.compile(r"\b(crate|super)((?:::[A-Za-z_][A-Za-z0-9_]*)+)")
+GROUP = re.compile(r"\b(crate|super)((?:::[A-Za-z_][A-Za-z0-9_]*)*)::\{")
 TEST_FILE = re.compile(r"(^|_)(tests|proptests|test_support)$")
 
 
@@ -45,6 +49,40 @@ def cfg_test_free(text: str) -> str:
     return "".join(out)
 
 
+def group_items(text: str, start: int) -> list:
+    """The top-level items of the `{...}` group opening at `text[start]`."""
+    items, depth, item, j = [], 0, [], start
+    while j < len(text):
+        c = text[j]
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        if depth == 0:
+            break
+        if c == "," and depth == 1:
+            items.append("".join(item))
+            item = []
+        elif j > start:
+            item.append(c)
+        j += 1
+    items.append("".join(item))
+    return [i.strip() for i in items if i.strip()]
+
+
+def paths(text: str):
+    """Every `crate::...` / `super::...` path as (root, "::a::b"). Paths inside `use a::{b, c::d}`
+    groups are expanded one level (`a::b`, `a::c::d`); a nested group counts as its prefix, and
+    `self` as the group's own prefix. Without this, `use super::{events, Store}` named nothing."""
+    for m in PATH.finditer(text):
+        yield m.group(1), m.group(2)
+    for m in GROUP.finditer(text):
+        prefix = m.group(2) or ""
+        for item in group_items(text, m.end() - 1):
+            item = re.split(r"\s+as\s+", item)[0].split("{")[0].rstrip(":").strip()
+            if item == "self":
+                yield m.group(1), prefix or "::self"
+            elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*", item):
+                yield m.group(1), f"{prefix}::{item}"
+
+
 def graph(src: pathlib.Path) -> dict:
     files = [f for f in src.rglob("*.rs") if not TEST_FILE.search(f.stem) and "bin" not in f.relative_to(src).parts]
     modules = {module_of(src, f): f for f in files}
@@ -52,10 +90,9 @@ def graph(src: pathlib.Path) -> dict:
     for module, file in modules.items():
         is_dir_module = file.stem in ("mod", "lib", "main")
         text = cfg_test_free(strip_comments(file.read_text(encoding="utf-8")))
-        # Paths inside `use a::{b, c::d}` groups: expand one level of braces.
-        for m in PATH.finditer(text):
-            base = [] if m.group(1) == "crate" else list(module if is_dir_module else module[:-1])
-            names = m.group(2).strip(":").split("::")
+        for root, rest in paths(text):
+            base = [] if root == "crate" else list(module if is_dir_module else module[:-1])
+            names = rest.strip(":").split("::")
             while names and names[0] == "super":
                 base, names = base[:-1], names[1:]
             target = tuple(base)
