@@ -2,7 +2,6 @@
 //! the first `width` are pixels (Android `ImageProxy` planes and iOS `CVPixelBuffer` pad rows).
 //! Everything here validates once, so the decoders after it can index without checks failing.
 
-use super::regions::Region;
 use super::DecodeError;
 use rxing::LuminanceSource;
 use std::borrow::Cow;
@@ -36,6 +35,17 @@ impl Rotation {
     pub fn is_sideways(self) -> bool {
         matches!(self, Rotation::Clockwise90 | Rotation::Clockwise270)
     }
+}
+
+/// A rectangle in frame pixels. Defined here, with the frame it is in, rather than in `regions`
+/// (which finds the spots worth a closer look): `LumaFrame::enlarged` crops one, and the frame is
+/// the layer below the spot finder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region {
+    pub left: usize,
+    pub top: usize,
+    pub width: usize,
+    pub height: usize,
 }
 
 /// A validated, borrowed Y plane.

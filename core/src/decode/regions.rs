@@ -7,7 +7,7 @@
 //! texture on a plain label, so blocks with a wide grey range (cheap to find on a 2×-reduced
 //! frame) mark the few spots worth enlarging; spots where a code was already read are skipped.
 
-use super::frame::{LumaFrame, OwnedLuma};
+use super::frame::{LumaFrame, OwnedLuma, Region};
 use super::DecodedCode;
 use rxing::common::BitMatrix;
 
@@ -22,15 +22,6 @@ const MAX_ENLARGED_PIXELS: f32 = 0.5;
 /// A spot larger than this (frame pixels, either side) is not a small code: a symbol that big
 /// has modules large enough for the first look.
 const MAX_SIDE: usize = 320;
-
-/// A rectangle in frame pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Region {
-    pub left: usize,
-    pub top: usize,
-    pub width: usize,
-    pub height: usize,
-}
 
 /// Spots with print: 4-connected groups of blocks with a wide grey range, with a block of
 /// margin (a code's quiet zone is plain), in frame pixels.

@@ -1,7 +1,7 @@
 //! Many local events in one durable transaction (a spreadsheet import), and the piece count
 //! read back from the store.
 
-use super::{containment, events, outbox, photos, settings, Inner, Origin, Store};
+use super::{containment, events, insert_event, outbox, photos, settings, Inner, Origin, Store};
 use crate::error::{Error, Result};
 use crate::model::{Event, PartyId};
 use crate::pieces::{piece_counts, Month, PieceCounts};
@@ -39,7 +39,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut recorded = BatchRecorded::default();
         for event in stamped {
-            match events::insert(&tx, &event, Origin::Local)? {
+            match insert_event(&tx, &event, Origin::Local)? {
                 Some(seq) => {
                     outbox::enqueue(&tx, seq, physical_ms)?;
                     photos::link(&tx, seq, &event.photos)?;

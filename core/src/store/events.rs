@@ -61,7 +61,8 @@ pub struct CodeSummary {
 const SUMMARY_WINDOW: i64 = 64;
 
 /// Inserts `event` unless an event with its id exists. Returns the new row's `seq`, or `None` for a
-/// duplicate (already known: harmless by design).
+/// duplicate (already known: harmless by design). Only the event row and its code index: the
+/// tables derived from events are kept in step by `store::insert_event`, which calls this.
 pub(super) fn insert(conn: &Connection, event: &Event, origin: Origin) -> Result<Option<i64>> {
     let body = serde_json::to_string(event).map_err(|e| Error::invalid_event("body", e.to_string()))?;
     let wall = i64::try_from(event.hlc.wall_ms).map_err(|_| Error::invalid_event("hlc", "wall time out of range"))?;
@@ -98,9 +99,6 @@ pub(super) fn insert(conn: &Connection, event: &Event, origin: Origin) -> Result
     for code in &event.codes {
         index.execute(params![code, seq])?;
     }
-    super::registers::on_insert(conn, event, seq)?;
-    super::containment::on_insert(conn, event, seq)?;
-    super::trips::on_insert(conn, event, seq)?;
     Ok(Some(seq))
 }
 

@@ -116,7 +116,7 @@ impl Store {
         }
         event.validate()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seq = events::insert(&tx, &event, Origin::Local)?
+        let seq = insert_event(&tx, &event, Origin::Local)?
             .ok_or_else(|| Error::invalid_event("id", format!("event {} already exists", event.id)))?;
         outbox::enqueue(&tx, seq, physical_ms)?;
         containment::settle(&tx)?;
@@ -161,7 +161,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut added = 0;
         for event in batch {
-            if events::insert(&tx, event, Origin::Remote)?.is_some() {
+            if insert_event(&tx, event, Origin::Remote)?.is_some() {
                 added += 1;
             }
             next_clock.observe(event.hlc, physical_ms);
@@ -219,6 +219,18 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Stores one event (see `events::insert`) and, if it is new, keeps every table derived from events
+/// in step: registers, containment, the trip index. The calls go from here down, not from
+/// `events` out, because those tables read event rows back (`events::decode_body`,
+/// `HistoryEntry`): the event table is the layer below them and knows nothing of them.
+fn insert_event(conn: &Connection, event: &Event, origin: Origin) -> Result<Option<i64>> {
+    let Some(seq) = events::insert(conn, event, origin)? else { return Ok(None) };
+    registers::on_insert(conn, event, seq)?;
+    containment::on_insert(conn, event, seq)?;
+    trips::on_insert(conn, event, seq)?;
+    Ok(Some(seq))
 }
 
 #[cfg(test)]
