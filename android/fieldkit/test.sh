@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 export CARGO_TARGET_DIR="$(cd "$repo" && mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)"
 
-(cd "$repo" && cargo build --quiet -p fieldtrace-ffi -p fieldtrace-sync)
+(cd "$repo" && cargo build --quiet -p fieldtrace-ffi -p fieldtrace-cli)
 
 # Whole outputs first, then their first lines: `| head -n 1` could SIGPIPE the writer, and
 # pipefail would end the script without a word.

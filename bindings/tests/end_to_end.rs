@@ -177,7 +177,7 @@ async fn enroll_and_sync_deliver_exactly_the_reports_to_the_server() {
     assert!(report.bytes_sent > 0);
     assert_eq!(ft.pending_count().expect("pending"), 0);
 
-    let on_server: BTreeSet<String> = fieldtrace_sync::state::coop_events(&*server.storage, "coop-zhouzhi")
+    let on_server: BTreeSet<String> = fieldtrace_server::state::coop_events(&*server.storage, "coop-zhouzhi")
         .await
         .expect("server events")
         .iter()

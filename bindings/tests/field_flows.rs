@@ -8,7 +8,7 @@ use fieldtrace_ffi::{
     AbnormalReason, FieldTrace, FieldTraceConfig, FieldTraceError, LimitSide, LoadOutcome, LoggerReading, Role,
     SensorKind, UnitCheck,
 };
-use fieldtrace_sync::custody::{transfers, CustodyFilter};
+use fieldtrace_server::custody::{transfers, CustodyFilter};
 use fieldtrace_tests::sync_harness::TestServer;
 use std::sync::Arc;
 

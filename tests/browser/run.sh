@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests: starts `fieldtrace demo` (a real server with the demo co-op on loopback), then
 # drives its pages (consumer trace page, manager dashboard) in Debian's headless Chromium with playwright-core. Screenshots are written to
-# target/browser-artifacts/. Usage: tests/browser/run.sh (after `cargo build -p fieldtrace-sync`).
+# target/browser-artifacts/. Usage: tests/browser/run.sh (after `cargo build -p fieldtrace-cli`).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/../.."
@@ -10,7 +10,7 @@ bin="$target/debug/fieldtrace"
 artifacts="$target/browser-artifacts"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 [ -x "$chromium" ] || { echo "browser tests need Chromium at $chromium (Debian package chromium)" >&2; exit 1; }
-[ -x "$bin" ] || { echo "build the server first: cargo build -p fieldtrace-sync ($bin missing)" >&2; exit 1; }
+[ -x "$bin" ] || { echo "build the server first: cargo build -p fieldtrace-cli ($bin missing)" >&2; exit 1; }
 (cd "$here" && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; })
 
 scratch="$(mktemp -d)"

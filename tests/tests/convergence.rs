@@ -6,8 +6,8 @@
 //! HTTP, real SQLite files.
 
 use fieldtrace_core::model::{EntityKind, Role, Update};
-use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::prelude::*;
+use fieldtrace_server::state::coop_state;
+use fieldtrace_server::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{enrollment_qr, Fault, FaultProxy, Phone, TestServer};
 use proptest::prelude::*;
 use std::collections::HashSet;

@@ -12,10 +12,10 @@ use fieldtrace_core::model::{
 };
 use fieldtrace_core::payload::TraceCode;
 use fieldtrace_core::sync::SyncError;
-use fieldtrace_sync::custody::TransferStatus;
-use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::prelude::*;
-use fieldtrace_sync::{ServerClock, ServerConfig};
+use fieldtrace_server::custody::TransferStatus;
+use fieldtrace_server::state::coop_state;
+use fieldtrace_server::storage::prelude::*;
+use fieldtrace_server::{ServerClock, ServerConfig};
 use fieldtrace_tests::sync_harness::{Fault, FaultProxy, Phone, TestServer};
 use serde_json::Value;
 use std::path::Path;

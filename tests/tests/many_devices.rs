@@ -3,8 +3,8 @@
 //! converge to the server's state.
 
 use fieldtrace_core::model::Role;
-use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::prelude::*;
+use fieldtrace_server::state::coop_state;
+use fieldtrace_server::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{push_all, Phone, TestServer};
 use std::collections::HashSet;
 use std::sync::Arc;

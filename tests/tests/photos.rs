@@ -5,7 +5,7 @@
 
 use fieldtrace_core::model::{AbnormalReason, Role};
 use fieldtrace_core::photo::sha256_hex;
-use fieldtrace_sync::storage::prelude::*;
+use fieldtrace_server::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{Fault, FaultProxy, Phone, TestServer};
 use image::ImageEncoder;
 use rusqlite::Connection;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration};
 use fieldtrace_core::model::{Actor, EntityKind, EventKind, LotId, Role, Update};
 use fieldtrace_core::sensors::{import_readings, LoggerReading, SensorImport, SensorImportReport};
-use fieldtrace_sync::state::coop_state;
+use fieldtrace_server::state::coop_state;
 use fieldtrace_tests::sync_harness::{Phone, TestServer};
 
 const BOX: &str = "t/7KQ2M9XD4TV";

@@ -5,8 +5,8 @@
 use fieldtrace_core::clock::WallClock;
 use fieldtrace_core::model::{BizStep, EntityKind, Event, EventId, EventKind, PartyId, Role, Update};
 use fieldtrace_core::sync::SyncError;
-use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::prelude::*;
+use fieldtrace_server::state::coop_state;
+use fieldtrace_server::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{enrollment_qr, Fault, FaultProxy, Phone, ServerProcess, TestServer};
 use std::collections::HashSet;
 
@@ -173,7 +173,7 @@ async fn a_server_killed_mid_push_loses_nothing_and_the_phone_resumes() {
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_sync-server"));
     let db = dir.path().join("server.db");
     let mut server = ServerProcess::start(binary, &db, "127.0.0.1:0");
-    let storage = fieldtrace_sync::storage::sqlite::SqliteStorage::open(&db).expect("open");
+    let storage = fieldtrace_store_sqlite::SqliteStorage::open(&db).expect("open");
     let qr = enrollment_qr(&storage, &server.url(), "coop-zz", "farmer-li", Role::Farmer).await;
     let mut phone = Phone::open(&dir.path().join("phone.db"), "farmer-li", Role::Farmer, no_skew());
     phone.client.enroll(&qr).await.expect("enroll");

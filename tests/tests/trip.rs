@@ -6,7 +6,7 @@
 
 use fieldtrace_core::model::{BizStep, EventKind, PhotoRef, Role, TripStage};
 use fieldtrace_core::session::LoadOutcome;
-use fieldtrace_sync::state::coop_state;
+use fieldtrace_server::state::coop_state;
 use fieldtrace_tests::sync_harness::{Phone, TestServer};
 
 const COOP: &str = "coop-zz";

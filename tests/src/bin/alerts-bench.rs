@@ -10,10 +10,10 @@
 
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
-use fieldtrace_sync::alerts::dispatch::evaluate;
-use fieldtrace_sync::storage::prelude::*;
-use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::ServerConfig;
+use fieldtrace_server::alerts::dispatch::evaluate;
+use fieldtrace_server::storage::prelude::*;
+use fieldtrace_server::ServerConfig;
+use fieldtrace_store_sqlite::SqliteStorage;
 use serde_json::json;
 use std::process::ExitCode;
 use std::time::Instant;

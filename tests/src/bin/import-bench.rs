@@ -10,10 +10,10 @@
 //! - `reimport_ms`: the same file again (nothing new anywhere).
 
 use chrono::{FixedOffset, NaiveDate};
+use fieldtrace_cli::import::{self, read_table, ImportOptions};
 use fieldtrace_core::import::{Header, ImportContext, RowMapper, RowOutcome};
 use fieldtrace_core::model::{Actor, DeviceId, PartyId, Role};
-use fieldtrace_sync::import::{self, read_table, ImportOptions};
-use fieldtrace_sync::storage::prelude::*;
+use fieldtrace_server::storage::prelude::*;
 use fieldtrace_tests::sync_harness::TestServer;
 use serde_json::{json, Value};
 use std::fmt::Write;

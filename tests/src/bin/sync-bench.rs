@@ -13,8 +13,8 @@
 //! skip the reference (it needs Node.js and `npm ci` in `tests/peers/pouchdb`).
 
 use fieldtrace_core::model::{Event, EventId, Role};
-use fieldtrace_sync::state::coop_state;
-use fieldtrace_sync::storage::prelude::*;
+use fieldtrace_server::state::coop_state;
+use fieldtrace_server::storage::prelude::*;
 use fieldtrace_tests::sync_harness::{push_all, Phone, TestServer};
 use serde_json::{json, Value};
 use std::collections::HashSet;

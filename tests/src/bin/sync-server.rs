@@ -1,8 +1,8 @@
 //! `sync-server DB ADDR`: the sync server as a separate process, for tests that SIGKILL it.
 //! Prints the bound address on the first line of stdout once it accepts connections.
 
-use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::ServerConfig;
+use fieldtrace_server::ServerConfig;
+use fieldtrace_store_sqlite::SqliteStorage;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -38,7 +38,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match fieldtrace_sync::serve(listener, storage, ServerConfig::default(), std::future::pending()).await {
+    match fieldtrace_dashboard::serve(listener, storage, ServerConfig::default(), std::future::pending()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("sync-server: {err}");

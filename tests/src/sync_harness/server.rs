@@ -1,9 +1,9 @@
 //! A sync server for tests: in-process on a tokio task, or a child process to kill.
 
 use fieldtrace_core::model::Role;
-use fieldtrace_sync::storage::prelude::*;
-use fieldtrace_sync::storage::sqlite::SqliteStorage;
-use fieldtrace_sync::ServerConfig;
+use fieldtrace_server::storage::prelude::*;
+use fieldtrace_server::ServerConfig;
+use fieldtrace_store_sqlite::SqliteStorage;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,7 +30,7 @@ impl TestServer {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        tokio::spawn(fieldtrace_sync::serve(listener, storage.clone(), config, shutdown));
+        tokio::spawn(fieldtrace_dashboard::serve(listener, storage.clone(), config, shutdown));
         Self { addr, storage, stop: Some(stop) }
     }
 
@@ -56,7 +56,7 @@ impl Drop for TestServer {
 /// points a phone at `url` (the server, or a fault proxy in front of it).
 pub async fn enrollment_qr(storage: &SqliteStorage, url: &str, coop: &str, party: &str, role: Role) -> String {
     storage.create_coop(coop, coop).await.expect("co-op");
-    fieldtrace_sync::demo::enrollment_qr(storage, url, coop, party, role, i64::MAX).await.expect("token")
+    fieldtrace_server::enrollment::enrollment_qr(storage, url, coop, party, role, i64::MAX).await.expect("token")
 }
 
 /// The `sync-server` binary of this crate as a child process, so a test can SIGKILL it.

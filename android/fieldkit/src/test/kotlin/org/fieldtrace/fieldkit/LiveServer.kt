@@ -17,7 +17,7 @@ class LiveServer(private val dir: File, private val coop: String) : AutoCloseabl
     private val process: Process
 
     init {
-        check(bin.canExecute()) { "$bin missing: cargo build -p fieldtrace-sync" }
+        check(bin.canExecute()) { "$bin missing: cargo build -p fieldtrace-cli" }
         cli("coop", "--db", db.path, coop, "周至猕猴桃合作社")
         process = ProcessBuilder(bin.path, "serve", "--db", db.path, "--listen", "127.0.0.1:$port")
             .redirectErrorStream(true)

@@ -1,0 +1,373 @@
+//! `fieldtrace`: the operator's tool. `serve` runs the sync server, `demo` a whole co-op on this machine,
+//! `decode` reads barcodes in image files, `sensors import` a box logger's CSV, `labels` prints
+//! trace-code label sheets; `coop`, `token` and `manager` prepare a co-op, the one-time enrollment
+//! tokens its phones scan and its dashboard accounts; `import` uploads an assistant's spreadsheet of
+//! farming records and lots; `reports import` enters a lab's test reports; `export epcis` writes a lot's EPCIS 2.0 document.
+
+mod decode_cli;
+mod labels;
+mod reports_cli;
+mod sensors_cli;
+
+use clap::{Parser, Subcommand};
+use fieldtrace_cli::demo;
+use fieldtrace_cli::import::{self, ImportOptions};
+use fieldtrace_core::model::Role;
+use fieldtrace_server::storage::prelude::*;
+use fieldtrace_server::ServerConfig;
+use fieldtrace_store_sqlite::SqliteStorage;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "fieldtrace", version, about = "FieldTrace operator tool: sync server and co-op set-up")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the sync server.
+    Serve {
+        #[arg(long, default_value = "fieldtrace.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The address buyers reach this server at (trace links in exports); default: the
+        /// Host each request came in on.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Request header in which the front proxy passes the client's city, shown on trace
+        /// pages as where a code was looked up (e.g. X-Client-City).
+        #[arg(long)]
+        geo_header: Option<String>,
+        /// Flag a handover offer as unpaired when no acceptance arrived this long after the offer
+        /// did: a number with s, m, h or d (`90m`, `6h`, `2d`).
+        #[arg(long, default_value = "6h", value_parser = parse_duration_ms)]
+        unpaired_after: i64,
+    },
+    /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
+    Demo {
+        /// Server database; by default a fresh one in a temporary folder.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Exit after the simulation instead of serving on.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Create (or rename) a co-op.
+    Coop {
+        #[arg(long, default_value = "fieldtrace.db")]
+        db: PathBuf,
+        id: String,
+        name: String,
+    },
+    /// Create a one-time enrollment token for a phone; prints the token to show as a QR.
+    Token {
+        #[arg(long, default_value = "fieldtrace.db")]
+        db: PathBuf,
+        #[arg(long)]
+        coop: String,
+        #[arg(long)]
+        party: String,
+        /// farmer, assistant, driver or manager
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value_t = 72)]
+        valid_hours: i64,
+        /// The server address phones will use, written into the enrollment QR.
+        #[arg(long, default_value = "http://127.0.0.1:8080/")]
+        server_url: String,
+    },
+    /// Create a co-op manager's dashboard account, or set a new password (read from the
+    /// environment variable FIELDTRACE_MANAGER_PASSWORD, else from the first line of stdin).
+    Manager {
+        #[arg(long, default_value = "fieldtrace.db")]
+        db: PathBuf,
+        #[arg(long)]
+        coop: String,
+        /// Sign-in name (unique on this server).
+        name: String,
+        /// Name shown on the dashboard; defaults to the sign-in name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Require a TOTP code at sign-in; prints the otpauth:// URI to add to an authenticator app.
+        #[arg(long)]
+        totp: bool,
+    },
+    /// Export data for other systems.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+    /// Import farming records and lots from a CSV or XLSX file (columns: docs/import.md). Exit
+    /// code 0: every row imported; 2: some rows had problems (listed); 1: nothing could be done.
+    Import {
+        file: PathBuf,
+        /// The sync server; not needed when --token is the enrollment QR text or the state file
+        /// is already enrolled.
+        #[arg(long)]
+        server: Option<String>,
+        /// One-time enrollment token, or the QR text `fieldtrace token` prints. Only the first
+        /// import with a state file needs it: the device credential is kept there.
+        #[arg(long)]
+        token: Option<String>,
+        /// The importer's device state (credential, clock, records not yet sent) [default:
+        /// ~/.fieldtrace/import-state.db].
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Check every row and report, without saving or sending anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import nothing if any row has a problem.
+        #[arg(long)]
+        all_or_nothing: bool,
+        /// UTC offset of the dates in the file.
+        #[arg(long, default_value = "+08:00", allow_hyphen_values = true)]
+        utc_offset: String,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Temperature/humidity loggers: import a logger's CSV export into a device store.
+    Sensors {
+        #[command(subcommand)]
+        command: sensors_cli::SensorsCommand,
+    },
+    /// Laboratory test reports shown on the consumer trace page.
+    Reports {
+        #[command(subcommand)]
+        command: reports_cli::ReportsCommand,
+    },
+    /// Print a sheet of new trace-code QR labels for a lot (PNG, SVG or PDF, A4, 3 × 8).
+    Labels(labels::LabelsArgs),
+    /// Alert settings of a co-op: webhook, SMS gateway, excursion minutes (docs/alerts.md).
+    Alerts {
+        #[command(subcommand)]
+        command: fieldtrace_cli::alerts_cli::AlertsCommand,
+    },
+    /// Read the barcodes in JPEG/PNG files (`--json`: one JSON line per file).
+    Decode {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// A lot's events as an EPCIS 2.0 JSON-LD document (stdout, or `--out`).
+    Epcis {
+        #[arg(long, default_value = "fieldtrace.db")]
+        db: PathBuf,
+        #[arg(long)]
+        coop: String,
+        #[arg(long)]
+        lot: String,
+        /// Public base URL of the trace pages (`{base}/t/{code}`).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        trace_base: String,
+        /// GS1 Digital Link resolver for GTIN/SSCC identifiers.
+        #[arg(long, default_value = "https://id.gs1.org")]
+        digital_link_base: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+async fn export_epcis(command: ExportCommand) -> Result<(), String> {
+    let ExportCommand::Epcis { db, coop, lot, trace_base, digital_link_base, out } = command;
+    let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+    let events = fieldtrace_server::state::coop_events(&storage, &coop).await.map_err(|e| e.to_string())?;
+    let options = fieldtrace_server::epcis::ExportOptions { digital_link_base, trace_base };
+    let document = fieldtrace_server::epcis::export_lot(&events, &lot, &options, &chrono::Utc::now().to_rfc3339());
+    let count = document["epcisBody"]["eventList"].as_array().map_or(0, Vec::len);
+    if count == 0 {
+        return Err(format!("co-op {coop:?} has no events for lot {lot:?}"));
+    }
+    let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+    match out {
+        Some(path) => {
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!("{count} EPCIS events written to {}", path.display());
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+    let db = db.unwrap_or_else(|| scratch.path().join("fieldtrace-demo.db"));
+    let storage = Arc::new(SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?);
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
+    let url = format!("http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        tokio::select! {
+            _ = stopped => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    };
+    let server =
+        tokio::spawn(fieldtrace_dashboard::serve(listener, storage.clone(), ServerConfig::default(), shutdown));
+    println!("fieldtrace demo: sync server on {url} (database {})", db.display());
+    let report = demo::run(&storage, &url, scratch.path()).await?;
+    print!("{}", demo::describe(&report));
+    println!("Consumer trace page (a crate of kiwis): {url}t/{}", demo::sample_trace_code());
+    println!(
+        "Consumer trace page (mangoes, one test value over its limit): {url}t/{}",
+        fieldtrace_cli::demo::mango_trace_code()
+    );
+    println!("Dashboard: {url}ui  (sign in as {} / {}; demo only)", demo::DEMO_MANAGER, demo::DEMO_MANAGER_PASSWORD);
+    println!("Lot page (custody, photos, temperature): {url}ui/lots/{}", demo::field_flows::RICHEST_LOT);
+    if once {
+        let _ = stop.send(());
+    } else {
+        println!("Serving; Ctrl-C to stop.");
+    }
+    server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+}
+
+/// `90m`, `6h`, `2d`, `45s` → milliseconds.
+fn parse_duration_ms(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().map_err(|_| format!("{text:?}: expected a number then s, m, h or d"))?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        other => return Err(format!("{text:?}: unknown unit {other:?}; use s, m, h or d")),
+    };
+    number.checked_mul(unit_ms).filter(|ms| *ms > 0).ok_or_else(|| format!("{text:?} is out of range"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse().command).await {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("fieldtrace: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Reports { command } => reports_cli::run(command).await,
+        Command::Import { file, server, token, state, dry_run, all_or_nothing, utc_offset, json } => {
+            let mut options = ImportOptions::new(file, state.unwrap_or_else(import::default_state_path));
+            options.server = server;
+            options.token = token;
+            options.dry_run = dry_run;
+            options.all_or_nothing = all_or_nothing;
+            options.utc_offset =
+                utc_offset.parse().map_err(|_| format!("--utc-offset {utc_offset:?} is not like +08:00"))?;
+            options.progress = !json;
+            let report = import::run(&options).await.map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            } else {
+                print!("{}", import::describe(&report));
+            }
+            Ok(if report.clean() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        other => run_other(other).await.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+async fn run_other(command: Command) -> Result<(), String> {
+    match command {
+        Command::Import { .. } | Command::Reports { .. } => Err("handled by run".into()),
+        Command::Decode { json, files } => {
+            decode_cli::run(&files, json);
+            Ok(())
+        }
+        Command::Serve { db, listen, public_url, geo_header, unpaired_after } => {
+            let config =
+                ServerConfig { public_url, geo_header, unpaired_after_ms: unpaired_after, ..ServerConfig::default() };
+            let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+            let listener =
+                tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
+            let address = listener.local_addr().map_err(|e| e.to_string())?;
+            println!("fieldtrace sync server on http://{address} (database {})", db.display());
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            fieldtrace_dashboard::serve(listener, Arc::new(storage), config, shutdown).await.map_err(|e| e.to_string())
+        }
+        Command::Coop { db, id, name } => {
+            let storage = SqliteStorage::open(&db).map_err(|e| e.to_string())?;
+            storage.create_coop(&id, &name).await.map_err(|e| e.to_string())?;
+            println!("co-op {id} ({name}) ready");
+            Ok(())
+        }
+        Command::Token { db, coop, party, role, valid_hours, server_url } => {
+            let role = Role::from_key(&role)
+                .ok_or_else(|| format!("unknown role {role:?}: farmer, assistant, driver or manager"))?;
+            let storage = SqliteStorage::open(&db).map_err(|e| e.to_string())?;
+            let qr = demo::enrollment_qr(&storage, &server_url, &coop, &party, role, valid_hours * 3_600_000).await?;
+            println!("{qr}");
+            Ok(())
+        }
+        Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
+        Command::Export { what } => export_epcis(what).await,
+        Command::Manager { db, coop, name, display_name, totp } => {
+            let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+            let password = match std::env::var("FIELDTRACE_MANAGER_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let outcome =
+                fieldtrace_dashboard::ui::put_manager(&storage, &coop, &name, display_name.as_deref(), &password, totp)
+                    .await?;
+            println!("manager {name} of co-op {coop} can sign in at /ui");
+            if let Some(uri) = outcome {
+                println!("add this to an authenticator app: {uri}");
+            }
+            Ok(())
+        }
+        Command::Sensors { command } => sensors_cli::run(command).await,
+        Command::Alerts { command } => fieldtrace_cli::alerts_cli::run(command).await.map(|text| print!("{text}")),
+        Command::Labels(args) => {
+            let printed = labels::run(args).map_err(|e| e.to_string())?;
+            println!("{} labels for {}:", printed.codes.len(), printed.product);
+            for code in &printed.codes {
+                println!("{code}");
+            }
+            for file in &printed.files {
+                println!("wrote {}", file.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_ms;
+
+    #[test]
+    fn unpaired_after_reads_units_and_refuses_nonsense() {
+        assert_eq!(parse_duration_ms("6h"), Ok(6 * 3_600_000));
+        assert_eq!(parse_duration_ms("90m"), Ok(90 * 60_000));
+        assert_eq!(parse_duration_ms("2d"), Ok(2 * 86_400_000));
+        assert_eq!(parse_duration_ms("45s"), Ok(45_000));
+        for bad in ["", "6", "h", "6 h", "6w", "-1h", "0h", "99999999999999999d"] {
+            assert!(parse_duration_ms(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! A lot's page on the dashboard, `/ui/lots/{lot}`: the custody chain (every hand-off, with the
+//! signed handover pairs), the timeline of all events, abnormal reports with their photos, the
+//! temperature chart (server-rendered SVG) and the farming records with pre-harvest-interval
+//! flags; CSV exports of the timeline and the custody chain; photos for signed-in managers.
+//! Everything is computed from the co-op's events with the same fold the phones use.
+
+mod chart;
+mod context;
+mod custody;
+mod photos;
+mod sections;
+#[cfg(test)]
+mod tests;
+mod timeline;
+mod words;
+
+use super::words::UiWords;
+use super::{audit, language, page, SignedIn};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{FixedOffset, Offset};
+use context::LotContext;
+use custody::CustodyRow;
+use fieldtrace_core::model::Event;
+use fieldtrace_core::payload::percent_encode;
+use fieldtrace_server::storage::{ManagerRecord, Storage};
+use fieldtrace_server::ApiError;
+use fieldtrace_server::ReadState;
+use sections::{AbnormalView, FarmView};
+use serde::Deserialize;
+use timeline::TimelineRow;
+use words::LotWords;
+
+pub fn router<S: Storage>() -> Router<ReadState<S>> {
+    Router::new()
+        .route("/ui/lots/{lot}", get(lot_page::<S>))
+        .route("/ui/lots/{lot}/timeline.csv", get(timeline_csv::<S>))
+        .route("/ui/lots/{lot}/custody.csv", get(custody_csv::<S>))
+        .route("/ui/photos/{sha256}", get(photos::full::<S>))
+        .route("/ui/photos/{sha256}/thumb", get(photos::thumb::<S>))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LotQuery {
+    lang: Option<String>,
+}
+
+/// Everything the page shows, assembled from events (pure; photos marked not ready).
+pub struct LotData {
+    pub lot: String,
+    pub product: String,
+    pub variety: String,
+    pub farm: String,
+    pub harvest_date: String,
+    pub custody: Vec<CustodyRow>,
+    pub timeline: Vec<TimelineRow>,
+    pub abnormal: Vec<AbnormalView>,
+    pub chart: Option<String>,
+    pub limits: String,
+    pub farming: Vec<FarmView>,
+}
+
+/// Assembles the page for `lot` from the co-op's `events` and custody transfers; `None` when the
+/// co-op knows no such lot.
+pub fn assemble(
+    events: &[Event],
+    transfers: &[fieldtrace_server::custody::Transfer],
+    lot: &str,
+    offset: FixedOffset,
+    lang: &str,
+) -> Option<LotData> {
+    let ctx = LotContext::new(events, lot, offset)?;
+    let w = words::for_lang(lang);
+    let t = crate::trace_page::words_for(lang);
+    let (series, marks) = sections::chart_data(&ctx);
+    let band = sections::limits(&ctx);
+    let limits = match band {
+        (Some(lo), Some(hi)) => format!("{lo}–{hi} °C"),
+        (Some(lo), None) => format!("≥ {lo} °C"),
+        (None, Some(hi)) => format!("≤ {hi} °C"),
+        (None, None) => "—".to_owned(),
+    };
+    let readings: usize = series.iter().map(|s| s.points.len()).sum();
+    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+    let (min, max) = (values.clone().fold(f64::INFINITY, f64::min), values.fold(f64::NEG_INFINITY, f64::max));
+    let span = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+    let (from, to) = (span.clone().min().unwrap_or_default(), span.max().unwrap_or_default());
+    let desc = w
+        .chart_desc
+        .replace("{series}", &series.len().to_string())
+        .replace("{n}", &readings.to_string())
+        .replace("{from}", &ctx.time_ms(from))
+        .replace("{to}", &ctx.time_ms(to))
+        .replace("{min}", &format!("{min:.1}"))
+        .replace("{max}", &format!("{max:.1}"))
+        .replace("{limits}", &limits)
+        .replace("{k}", &marks.len().to_string());
+    let title = w.chart_title.replace("{lot}", lot);
+    let text = chart::ChartText { title: &title, desc: &desc, excursion: w.excursion_mark };
+    let svg = chart::temperature_svg(&series, band, &marks, offset, &text);
+    let farm_id = ctx.lot_field("farm");
+    Some(LotData {
+        lot: lot.to_owned(),
+        product: ctx.lot_field("product").unwrap_or_default(),
+        variety: ctx.lot_field("variety").unwrap_or_default(),
+        farm: farm_id.map(|f| ctx.party_name(&f)).unwrap_or_default(),
+        harvest_date: ctx.lot_field("harvest_date").unwrap_or_default(),
+        custody: custody::chain(&ctx, transfers, w, t),
+        timeline: timeline::rows(&ctx, w, t),
+        abnormal: sections::abnormal_reports(&ctx, w, t),
+        chart: svg,
+        limits,
+        farming: sections::farming(&ctx, events, w),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ui/lot.html")]
+struct LotView {
+    t: &'static UiWords,
+    w: &'static LotWords,
+    manager: String,
+    lang_href: String,
+    timeline_csv: String,
+    custody_csv: String,
+    d: LotData,
+}
+
+struct Loaded {
+    data: LotData,
+    t: &'static UiWords,
+    lang_cookie: Option<String>,
+}
+
+async fn load<S: Storage>(
+    state: &ReadState<S>,
+    coop: &str,
+    lot: &str,
+    headers: &HeaderMap,
+    asked_lang: Option<&str>,
+) -> Result<Option<Loaded>, ApiError> {
+    let (t, lang_cookie) = language(state, headers, asked_lang);
+    let view = state.coop_view(coop).await?;
+    let events = &view.events;
+    let now = state.config.clock.now_ms();
+    let filter = fieldtrace_server::custody::CustodyFilter::default();
+    let transfers = fieldtrace_server::custody::transfers(
+        state.storage.as_ref(),
+        coop,
+        &filter,
+        now,
+        state.config.unpaired_after_ms,
+    )
+    .await?;
+    let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
+    let Some(mut data) = assemble(events, &transfers, lot, offset, t.lang) else { return Ok(None) };
+    let photos = data.abnormal.iter_mut().flat_map(|r| r.photos.iter_mut());
+    for photo in photos.chain(data.custody.iter_mut().flat_map(|r| r.photos.iter_mut())) {
+        photo.ready = state.storage.photo(coop, &photo.sha256).await?.is_some_and(|p| p.complete());
+    }
+    Ok(Some(Loaded { data, t, lang_cookie }))
+}
+
+fn not_found(lot: &str) -> ApiError {
+    ApiError::Rejected { status: StatusCode::NOT_FOUND, key: "lot_not_found", message: format!("no lot {lot:?}") }
+}
+
+async fn lot_page<S: Storage>(
+    State(state): State<ReadState<S>>,
+    SignedIn(manager): SignedIn,
+    headers: HeaderMap,
+    Path(lot): Path<String>,
+    Query(query): Query<LotQuery>,
+) -> Result<Response, ApiError> {
+    let Some(loaded) = load(&state, &manager.coop, &lot, &headers, query.lang.as_deref()).await? else {
+        return Err(not_found(&lot));
+    };
+    let base = format!("/ui/lots/{}", percent_encode(&lot));
+    let view = LotView {
+        t: loaded.t,
+        w: words::for_lang(loaded.t.lang),
+        manager: manager.display_name,
+        lang_href: format!("{base}?lang={}", loaded.t.other_lang),
+        timeline_csv: format!("{base}/timeline.csv"),
+        custody_csv: format!("{base}/custody.csv"),
+        d: loaded.data,
+    };
+    Ok(page(StatusCode::OK, &view, loaded.lang_cookie))
+}
+
+/// File names keep only safe characters of the lot id.
+fn file_name(lot: &str, what: &str) -> String {
+    let safe: String = lot.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    format!("lot-{safe}-{what}.csv")
+}
+
+async fn timeline_csv<S: Storage>(
+    State(state): State<ReadState<S>>,
+    SignedIn(manager): SignedIn,
+    headers: HeaderMap,
+    Path(lot): Path<String>,
+    Query(query): Query<LotQuery>,
+) -> Result<Response, ApiError> {
+    let export = |data: &LotData| (data.timeline.len(), timeline::csv(&data.timeline));
+    lot_csv(&state, &manager, &headers, &lot, query.lang.as_deref(), "timeline", export).await
+}
+
+async fn custody_csv<S: Storage>(
+    State(state): State<ReadState<S>>,
+    SignedIn(manager): SignedIn,
+    headers: HeaderMap,
+    Path(lot): Path<String>,
+    Query(query): Query<LotQuery>,
+) -> Result<Response, ApiError> {
+    let export = |data: &LotData| (data.custody.len(), custody::csv(&data.custody));
+    lot_csv(&state, &manager, &headers, &lot, query.lang.as_deref(), "custody", export).await
+}
+
+/// One of the lot's lists as a CSV download; `export` gives its row count (for the audit log)
+/// and its CSV text.
+async fn lot_csv<S: Storage>(
+    state: &ReadState<S>,
+    manager: &ManagerRecord,
+    headers: &HeaderMap,
+    lot: &str,
+    lang: Option<&str>,
+    what: &str,
+    export: impl Fn(&LotData) -> (usize, String),
+) -> Result<Response, ApiError> {
+    let Some(loaded) = load(state, &manager.coop, lot, headers, lang).await? else {
+        return Err(not_found(lot));
+    };
+    let (rows, body) = export(&loaded.data);
+    audit(state, &manager.coop, &manager.name, "export_csv", &format!("lot {lot} {what}: {rows} rows")).await?;
+    Ok(crate::ui::csv_export::download(&file_name(lot, what), body))
+}
