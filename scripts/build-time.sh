@@ -24,4 +24,4 @@ seconds() { # dir package target
 base=$(seconds "$work/base" "$base_package" "$work/target-base")
 head=$(seconds "$PWD" fieldtrace-cli "$work/target-head")
 ratio=$(echo "scale=3; $head / $base" | bc)
-printf '{"base_commit":"%s","base_seconds":%.1f,"head_seconds":%.1f,"ratio":%s}\n' "$base_commit" "$base" "$head" "$ratio"
+printf '{"base_commit":"%s","base_seconds":%.1f,"head_seconds":%.1f,"ratio":%.3f}\n' "$base_commit" "$base" "$head" "$ratio"

@@ -4,7 +4,7 @@
 //! the dashboard (`/ui/alerts`, the dashboard crate) where managers acknowledge them.
 //!
 //! - [`rules`]: the rules as pure functions.
-//! - [`store`]: settings, cursors, alerts and the notification outbox in SQLite.
+//! - [`store`]: settings, cursors, alerts and the notification outbox (the `AlertStore` trait).
 //! - [`notify`]: the `Notifier` trait, webhook and SMS gateway.
 //! - [`dispatch`]: the background task tying them together.
 
