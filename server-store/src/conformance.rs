@@ -13,7 +13,7 @@
 use crate::alerts::{AlertFilter, AlertKind, AlertSettings, AlertToFile, NewAlert};
 use crate::prelude::*;
 use crate::{AuditEntry, ManagerRecord, NewEnrollmentToken, PushOutcome, ReportOutcome, StorageError};
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
 use fieldtrace_core::sync::wire;
@@ -59,24 +59,12 @@ const COOP: &str = "coop-a";
 const OTHER: &str = "coop-b";
 const NOW: i64 = 1_790_000_000_000;
 
-/// A well-formed normal report of `code` by `device`, with the photos it names.
+/// A well-formed normal report of `code` by `device` in lot `LOT-1`, with the photos it names.
 pub fn report_event(code: &str, device: DeviceId, wall_ms: u64, photos: &[&str]) -> Event {
-    let recorded_at = DateTime::parse_from_rfc3339("2026-11-23T08:00:00+08:00").expect("fixed timestamp");
     Event {
-        id: EventId::new(),
-        kind: EventKind::Report,
-        step: Some(BizStep::Harvesting),
-        disposition: Some(Disposition::Normal),
-        codes: vec![code.to_owned()],
         lot: Some(LotId::new("LOT-1")),
-        actor: Actor { party: PartyId::new("farmer-li"), role: Role::Farmer },
-        recorder: Recorder { party: PartyId::new("farmer-li"), device },
-        location: None,
-        recorded_at,
-        hlc: HlcTimestamp { wall_ms, logical: 0 },
-        note: None,
         photos: photos.iter().map(|sha| PhotoRef((*sha).to_owned())).collect(),
-        sensors: Vec::new(),
+        ..fieldtrace_proto::testing::report(code, device, HlcTimestamp { wall_ms, logical: 0 })
     }
 }
 
