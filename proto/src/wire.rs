@@ -219,6 +219,19 @@ pub fn encode_event(event: &Event) -> Vec<u8> {
     postcard::to_stdvec(&WireEvent::from(event)).unwrap_or_default()
 }
 
+/// Decodes and validates events stored in their `encode_event` form, without the compression
+/// round trip a batch takes (the server reads its own rows this way).
+pub fn decode_stored_events<'a>(encoded: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Event>, WireError> {
+    encoded
+        .into_iter()
+        .enumerate()
+        .map(|(index, bytes)| {
+            let event: WireEvent = postcard::from_bytes(bytes).map_err(|e| WireError::Malformed(e.to_string()))?;
+            event.into_event(index)
+        })
+        .collect()
+}
+
 /// A compressed batch made of events already in their `encode_event` form. A postcard batch is
 /// the version, the event count as a varint, then the events back to back.
 pub fn batch_from_encoded<'a>(encoded: impl ExactSizeIterator<Item = &'a [u8]>) -> Vec<u8> {

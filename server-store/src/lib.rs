@@ -10,9 +10,11 @@
 pub mod alerts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod read_model;
 pub mod records;
 pub mod traits;
 
+pub use read_model::*;
 pub use records::*;
 pub use traits::*;
 
@@ -21,6 +23,7 @@ use fieldtrace_core::model::DeviceId;
 /// Every storage trait in scope, for code that calls them on a concrete backend.
 pub mod prelude {
     pub use crate::alerts::AlertStore;
+    pub use crate::read_model::ReadModelStore;
     pub use crate::traits::*;
     pub use crate::Storage;
 }
@@ -35,6 +38,8 @@ pub enum StorageError {
     DeviceConflict(DeviceId),
     #[error("device {0} already registered another public key")]
     DeviceKeyConflict(DeviceId),
+    #[error("the read model of co-op {0} was moved on by another projector")]
+    ProjectionMoved(String),
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -62,6 +67,7 @@ pub trait Storage:
     + ReportStore
     + TraceLookup
     + alerts::AlertStore
+    + ReadModelStore
 {
 }
 
@@ -75,5 +81,6 @@ impl<T> Storage for T where
         + ReportStore
         + TraceLookup
         + alerts::AlertStore
+        + ReadModelStore
 {
 }

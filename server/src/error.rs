@@ -74,6 +74,7 @@ impl From<StorageError> for ApiError {
                 format!("device {device} already registered another key; keys are never replaced: enroll again"),
             ),
             StorageError::UnknownCoop(coop) => ApiError::Internal(format!("device belongs to unknown co-op {coop}")),
+            err @ StorageError::ProjectionMoved(_) => ApiError::Internal(err.to_string()),
             StorageError::Backend(detail) => ApiError::Internal(detail),
         }
     }

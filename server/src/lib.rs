@@ -22,6 +22,7 @@ pub mod epcis;
 mod error;
 pub mod handover;
 pub mod photos;
+pub mod projection;
 pub mod reports;
 pub mod secrets;
 pub mod state;

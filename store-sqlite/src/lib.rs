@@ -8,8 +8,10 @@
 mod alerts;
 mod device_status;
 mod devices;
+mod indexes;
 mod managers;
 mod photos;
+mod read_model;
 mod reports;
 mod sync_log;
 mod trace_lookup;
@@ -17,7 +19,7 @@ mod trace_lookup;
 use fieldtrace_core::model::Event;
 use fieldtrace_core::sync::wire;
 use fieldtrace_server_store::{CoopStore, StorageError, StorageResult};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_device_sync_status.sql"),
     include_str!("migrations/007_alerts.sql"),
     include_str!("migrations/008_test_reports.sql"),
+    include_str!("migrations/009_read_models.sql"),
 ];
 
 #[derive(Clone)]
@@ -55,7 +58,7 @@ impl SqliteStorage {
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
         fieldtrace_core::store::apply_migrations(&mut conn, MIGRATIONS)
             .map_err(|err| StorageError::Backend(format!("migrating the server database: {err}")))?;
-        backfill_event_codes(&mut conn)?;
+        indexes::backfill(&mut conn)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)), path })
     }
 
@@ -74,44 +77,10 @@ impl SqliteStorage {
     }
 }
 
-/// Indexes the codes of events stored before the code index existed (migration 002). Runs only
-/// while the index is empty and events exist, in one transaction.
-fn backfill_event_codes(conn: &mut Connection) -> StorageResult<()> {
-    let needed: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM event_codes)", [], |row| {
-            row.get(0)
-        })?;
-    if !needed {
-        return Ok(());
-    }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    {
-        let mut rows = tx.prepare("SELECT coop_id, seq, body FROM events")?;
-        let mut insert = tx.prepare("INSERT OR IGNORE INTO event_codes (code, coop_id, seq) VALUES (?1, ?2, ?3)")?;
-        let mut cursor = rows.query([])?;
-        while let Some(row) = cursor.next()? {
-            let (coop, seq, body): (String, i64, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
-            let batch = wire::batch_from_encoded(std::iter::once(body.as_slice()));
-            let events = wire::decode_events(&batch)
-                .map_err(|e| StorageError::Backend(format!("stored event {coop}/{seq} does not decode: {e}")))?;
-            for event in &events {
-                for code in indexed_codes(event) {
-                    insert.execute(params![code, coop, seq])?;
-                }
-            }
-        }
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-/// The codes an event is filed under for look-ups: its own, and a container it packs into.
-fn indexed_codes(event: &Event) -> impl Iterator<Item = &str> {
-    let parent = match &event.kind {
-        fieldtrace_core::model::EventKind::Aggregation { parent, .. } => Some(parent.as_str()),
-        _ => None,
-    };
-    event.codes.iter().map(String::as_str).chain(parent)
+/// Decodes events as stored. Stored bytes were validated on the way in: failing to read them
+/// back is corruption, reported as a backend failure.
+pub(crate) fn decode_stored<'a>(bodies: impl IntoIterator<Item = &'a [u8]>) -> StorageResult<Vec<Event>> {
+    wire::decode_stored_events(bodies).map_err(|e| StorageError::Backend(format!("stored event does not decode: {e}")))
 }
 
 fn hash_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<[u8; 32]> {
@@ -125,8 +94,9 @@ impl CoopStore for SqliteStorage {
         self.run(move |conn| {
             conn.execute(
                 "INSERT INTO coops (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-                [id, name],
+                [&id, &name],
             )?;
+            conn.execute("INSERT OR IGNORE INTO projection_checkpoints (coop_id, seq) VALUES (?1, 0)", [&id])?;
             Ok(())
         })
         .await

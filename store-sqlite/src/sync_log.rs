@@ -1,6 +1,7 @@
 //! The co-ops' event logs: one transaction per push, sequence numbers in arrival order.
 
-use crate::{indexed_codes, SqliteStorage};
+use crate::indexes::index_event;
+use crate::SqliteStorage;
 use fieldtrace_core::model::{DeviceId, Event, EventId};
 use fieldtrace_core::sync::wire;
 use fieldtrace_server_store::{EventPage, PushOutcome, StorageError, StorageResult, StoredEventRow, SyncLog};
@@ -27,8 +28,6 @@ impl SyncLog for SqliteStorage {
                     "INSERT INTO events (coop_id, seq, id, device_id, kind, lot_id, hlc_wall, hlc_logical, received_at_ms, body)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (coop_id, id) DO NOTHING",
                 )?;
-                let mut index =
-                    tx.prepare_cached("INSERT OR IGNORE INTO event_codes (code, coop_id, seq) VALUES (?1, ?2, ?3)")?;
                 for event in &events {
                     let inserted = insert.execute(params![
                         coop,
@@ -43,9 +42,7 @@ impl SyncLog for SqliteStorage {
                         wire::encode_event(event),
                     ])?;
                     if inserted == 1 {
-                        for code in indexed_codes(event) {
-                            index.execute(params![code, coop, seq + 1])?;
-                        }
+                        index_event(&tx, &coop, seq + 1, event)?;
                         crate::photos::link_event(&tx, &coop, event)?;
                         seq += 1;
                         outcomes.push(PushOutcome::Accepted(seq));

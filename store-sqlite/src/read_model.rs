@@ -1,0 +1,283 @@
+//! The persisted read models in SQLite (migration 009): look-ups through the push-time indexes,
+//! and one transaction per projector batch. What goes in the rows is the server projector's
+//! business; this file only stores and finds them.
+
+mod rows;
+
+use crate::SqliteStorage;
+use fieldtrace_core::model::{EntityKind, EventId};
+use fieldtrace_server_store::{
+    LotStats, ProjectionBatch, ProjectionDump, ProjectionProgress, ReadModelStore, Registers, StorageError,
+    StorageResult, UnitRow,
+};
+use rows::{lot_stats_rows, read_registers, unit_from_row, write_batch, UNIT_COLUMNS};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{BTreeMap, BTreeSet};
+
+impl ReadModelStore for SqliteStorage {
+    async fn projection_progress(&self, coop: &str) -> StorageResult<ProjectionProgress> {
+        let coop = coop.to_owned();
+        self.run(move |conn| progress(conn, &coop)).await
+    }
+
+    async fn concerning_events(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<Vec<u8>>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut codes: BTreeSet<String> = codes.into_iter().collect();
+            codes.extend(closure(conn, &coop, &codes, Direction::Up)?);
+            let mut seqs = BTreeSet::new();
+            let mut by_code = conn.prepare_cached("SELECT seq FROM event_codes WHERE code = ?1 AND coop_id = ?2")?;
+            for code in &codes {
+                for seq in by_code.query_map(params![code, coop], |row| row.get::<_, i64>(0))? {
+                    seqs.insert(seq?);
+                }
+            }
+            with_corrections(conn, &coop, seqs)
+        })
+        .await
+    }
+
+    async fn descendants_ever(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<String>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let start: BTreeSet<String> = codes.into_iter().collect();
+            Ok(closure(conn, &coop, &start, Direction::Down)?.into_iter().collect())
+        })
+        .await
+    }
+
+    async fn events_by_id(&self, coop: &str, ids: Vec<EventId>) -> StorageResult<Vec<Vec<u8>>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT seq FROM events WHERE coop_id = ?1 AND id = ?2")?;
+            let mut seqs = BTreeSet::new();
+            for id in ids {
+                if let Some(seq) = stmt.query_row(params![coop, id.to_string()], |row| row.get(0)).optional()? {
+                    seqs.insert(seq);
+                }
+            }
+            bodies(conn, &coop, &seqs)
+        })
+        .await
+    }
+
+    async fn entity_events(&self, coop: &str, entities: Vec<(EntityKind, String)>) -> StorageResult<Vec<Vec<u8>>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT seq FROM entity_updates WHERE coop_id = ?1 AND kind = ?2 AND entity = ?3")?;
+            let mut seqs = BTreeSet::new();
+            for (kind, id) in &entities {
+                for seq in stmt.query_map(params![coop, kind.key(), id], |row| row.get::<_, i64>(0))? {
+                    seqs.insert(seq?);
+                }
+            }
+            with_corrections(conn, &coop, seqs)
+        })
+        .await
+    }
+
+    async fn unit_rows(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<UnitRow>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE coop_id = ?1 AND code = ?2");
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = Vec::new();
+            for code in codes {
+                if let Some(row) = stmt.query_row(params![coop, code], unit_from_row).optional()? {
+                    rows.push(row?);
+                }
+            }
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn apply_projection(&self, coop: &str, batch: ProjectionBatch) -> StorageResult<()> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let at = progress(&tx, &coop)?.checkpoint;
+            if at != batch.from_seq {
+                return Err(StorageError::ProjectionMoved(coop));
+            }
+            write_batch(&tx, &coop, &batch)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reset_projection(&self, coop: &str) -> StorageResult<()> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for table in ["units", "lot_stats", "lot_steps", "registers"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE coop_id = ?1"), [&coop])?;
+            }
+            tx.execute(
+                "INSERT INTO projection_checkpoints (coop_id, seq) VALUES (?1, 0)
+                 ON CONFLICT (coop_id) DO UPDATE SET seq = 0",
+                [&coop],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn lot_stats(&self, coop: &str) -> StorageResult<Vec<LotStats>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| lot_stats_rows(conn, &coop)).await
+    }
+
+    async fn lot_units(
+        &self,
+        coop: &str,
+        lot: &str,
+        after_code: Option<String>,
+        limit: usize,
+    ) -> StorageResult<Vec<UnitRow>> {
+        let (coop, lot) = (coop.to_owned(), lot.to_owned());
+        self.run(move |conn| {
+            let sql = format!(
+                "SELECT {UNIT_COLUMNS} FROM units WHERE coop_id = ?1 AND lot = ?2 AND code > ?3 ORDER BY code LIMIT ?4"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![coop, lot, after_code.unwrap_or_default(), limit], unit_from_row)?;
+            rows.map(|row| row?).collect()
+        })
+        .await
+    }
+
+    async fn registers_of(
+        &self,
+        coop: &str,
+        entities: Vec<(EntityKind, String)>,
+    ) -> StorageResult<BTreeMap<(EntityKind, String), Registers>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut found = BTreeMap::new();
+            for (kind, id) in entities {
+                let sql = "SELECT entity, field, value, set_by FROM registers WHERE coop_id = ?1 AND kind = ?2 AND entity = ?3";
+                let fields = read_registers(conn, sql, params![coop, kind.key(), id])?;
+                found.extend(fields.into_iter().map(|(id, fields)| ((kind, id), fields)));
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn registers_of_kind(&self, coop: &str, kind: EntityKind) -> StorageResult<BTreeMap<String, Registers>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let sql = "SELECT entity, field, value, set_by FROM registers WHERE coop_id = ?1 AND kind = ?2";
+            read_registers(conn, sql, params![coop, kind.key()])
+        })
+        .await
+    }
+
+    async fn projection_dump(&self, coop: &str) -> StorageResult<ProjectionDump> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE coop_id = ?1 ORDER BY code");
+            let units =
+                conn.prepare(&sql)?.query_map([&coop], unit_from_row)?.map(|row| row?).collect::<Result<_, _>>()?;
+            let mut registers = BTreeMap::new();
+            for kind in EntityKind::ALL {
+                let sql = "SELECT entity, field, value, set_by FROM registers WHERE coop_id = ?1 AND kind = ?2";
+                for (id, fields) in read_registers(conn, sql, params![coop, kind.key()])? {
+                    registers.insert((kind, id), fields);
+                }
+            }
+            let mut voided: Vec<EventId> = Vec::new();
+            let mut stmt = conn.prepare(
+                "SELECT DISTINCT c.target FROM correction_targets c
+                 JOIN events e ON e.coop_id = c.coop_id AND e.id = c.target WHERE c.coop_id = ?1",
+            )?;
+            for id in stmt.query_map([&coop], |row| row.get::<_, String>(0))? {
+                let id = id?;
+                voided.push(EventId::parse(&id).ok_or_else(|| StorageError::Backend(format!("voided id {id:?}")))?);
+            }
+            voided.sort();
+            Ok(ProjectionDump { units, registers, voided, lots: lot_stats_rows(conn, &coop)? })
+        })
+        .await
+    }
+}
+
+fn progress(conn: &Connection, coop: &str) -> StorageResult<ProjectionProgress> {
+    let head: i64 = conn
+        .query_row("SELECT last_seq FROM coops WHERE id = ?1", [coop], |row| row.get(0))
+        .optional()?
+        .ok_or_else(|| StorageError::UnknownCoop(coop.to_owned()))?;
+    let checkpoint: i64 = conn
+        .query_row("SELECT seq FROM projection_checkpoints WHERE coop_id = ?1", [coop], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0);
+    Ok(ProjectionProgress { checkpoint, head })
+}
+
+enum Direction {
+    /// Containers the codes were ever packed into.
+    Up,
+    /// Codes ever packed into them.
+    Down,
+}
+
+/// Every code reachable from `start` over containment edges ever recorded, `start` excluded
+/// (unless an edge leads back to it, which packing rules make harmless).
+fn closure(
+    conn: &Connection,
+    coop: &str,
+    start: &BTreeSet<String>,
+    direction: Direction,
+) -> StorageResult<BTreeSet<String>> {
+    let sql = match direction {
+        Direction::Up => "SELECT parent FROM containment_edges WHERE coop_id = ?1 AND child = ?2",
+        Direction::Down => "SELECT child FROM containment_edges WHERE coop_id = ?1 AND parent = ?2",
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut found = BTreeSet::new();
+    let mut pending: Vec<String> = start.iter().cloned().collect();
+    while let Some(code) = pending.pop() {
+        for next in stmt.query_map(params![coop, code], |row| row.get::<_, String>(0))? {
+            let next = next?;
+            if !start.contains(&next) && found.insert(next.clone()) {
+                pending.push(next);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The events numbered `seqs` and every correction of them, in server order.
+fn with_corrections(conn: &Connection, coop: &str, seqs: BTreeSet<i64>) -> StorageResult<Vec<Vec<u8>>> {
+    let mut event = conn.prepare_cached("SELECT id, body FROM events WHERE coop_id = ?1 AND seq = ?2")?;
+    let mut corrections =
+        conn.prepare_cached("SELECT seq FROM correction_targets WHERE coop_id = ?1 AND target = ?2")?;
+    let mut found: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
+    let mut extra = BTreeSet::new();
+    for seq in &seqs {
+        let (id, body): (String, Vec<u8>) =
+            event.query_row(params![coop, seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        found.insert(*seq, body);
+        for correction in corrections.query_map(params![coop, id], |row| row.get::<_, i64>(0))? {
+            let correction = correction?;
+            if !seqs.contains(&correction) {
+                extra.insert(correction);
+            }
+        }
+    }
+    let mut body = conn.prepare_cached("SELECT body FROM events WHERE coop_id = ?1 AND seq = ?2")?;
+    for seq in extra {
+        found.insert(seq, body.query_row(params![coop, seq], |row| row.get(0))?);
+    }
+    Ok(found.into_values().collect())
+}
+
+fn bodies(conn: &Connection, coop: &str, seqs: &BTreeSet<i64>) -> StorageResult<Vec<Vec<u8>>> {
+    let mut stmt = conn.prepare_cached("SELECT body FROM events WHERE coop_id = ?1 AND seq = ?2")?;
+    seqs.iter().map(|seq| Ok(stmt.query_row(params![coop, seq], |row| row.get(0))?)).collect()
+}
