@@ -7,12 +7,13 @@
 mod decode_cli;
 mod labels;
 mod reports_cli;
+mod reproject_cli;
 mod sensors_cli;
 
 use clap::{Parser, Subcommand};
 use fieldtrace_cli::demo;
 use fieldtrace_cli::import::{self, ImportOptions};
-use fieldtrace_core::model::Role;
+use fieldtrace_core::model::{EntityKind, Role};
 use fieldtrace_server::storage::prelude::*;
 use fieldtrace_server::ServerConfig;
 use fieldtrace_store_sqlite::SqliteStorage;
@@ -99,6 +100,14 @@ enum Command {
         #[arg(long)]
         totp: bool,
     },
+    /// Rebuild the persisted read models from the log (after a migration or an upgrade).
+    Reproject {
+        #[arg(long, default_value = "fieldtrace.db")]
+        db: PathBuf,
+        /// Only these co-ops (repeatable); default: every co-op.
+        #[arg(long)]
+        coop: Vec<String>,
+    },
     /// Export data for other systems.
     Export {
         #[command(subcommand)]
@@ -183,9 +192,22 @@ enum ExportCommand {
 async fn export_epcis(command: ExportCommand) -> Result<(), String> {
     let ExportCommand::Epcis { db, coop, lot, trace_base, digital_link_base, out } = command;
     let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
-    let events = fieldtrace_server::state::coop_events(&storage, &coop).await.map_err(|e| e.to_string())?;
+    // The lot's own events, units and registers, as the server exports them.
+    let projector = fieldtrace_server::projection::Projector::new();
+    projector.catch_up(&storage, &coop).await.map_err(|e| e.to_string())?;
+    let lot_events =
+        fieldtrace_server::projection::LotEvents::of(&storage, &coop, &lot).await.map_err(|e| e.to_string())?;
+    let registers =
+        storage.registers_of(&coop, vec![(EntityKind::Lot, lot.clone())]).await.map_err(|e| e.to_string())?;
     let options = fieldtrace_server::epcis::ExportOptions { digital_link_base, trace_base };
-    let document = fieldtrace_server::epcis::export_lot(&events, &lot, &options, &chrono::Utc::now().to_rfc3339());
+    let document = fieldtrace_server::epcis::export_lot_events(
+        &lot_events.events,
+        &lot_events.units,
+        registers.get(&(EntityKind::Lot, lot.clone())),
+        &lot,
+        &options,
+        &chrono::Utc::now().to_rfc3339(),
+    );
     let count = document["epcisBody"]["eventList"].as_array().map_or(0, Vec::len);
     if count == 0 {
         return Err(format!("co-op {coop:?} has no events for lot {lot:?}"));
@@ -321,6 +343,7 @@ async fn run_other(command: Command) -> Result<(), String> {
         }
         Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
         Command::Export { what } => export_epcis(what).await,
+        Command::Reproject { db, coop } => reproject_cli::run(&db, coop).await.map(|summary| print!("{summary}")),
         Command::Manager { db, coop, name, display_name, totp } => {
             let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
             let password = match std::env::var("FIELDTRACE_MANAGER_PASSWORD") {

@@ -199,7 +199,7 @@ async fn unknown_and_mistyped_codes_get_a_friendly_page() {
 }
 
 #[tokio::test]
-async fn events_stored_before_the_code_index_are_indexed_on_open() {
+async fn events_stored_before_the_lookup_indexes_are_indexed_on_open() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("server.db");
     {
@@ -209,8 +209,14 @@ async fn events_stored_before_the_code_index_are_indexed_on_open() {
         let device = events[0].recorder.device;
         storage.push("coop-zhouzhi", device, events, 0).await.expect("push");
     }
-    // As a database from before migration 002 would be: events, but an empty index.
-    rusqlite::Connection::open(&db).expect("raw").execute("DELETE FROM event_codes", []).expect("empty the index");
+    // As a database from before migrations 002 and 009 would be: events, but empty indexes and
+    // no projection.
+    let raw = rusqlite::Connection::open(&db).expect("raw");
+    for table in ["event_codes", "containment_edges", "correction_targets", "entity_updates", "projection_checkpoints"]
+    {
+        raw.execute(&format!("DELETE FROM {table}"), []).expect("empty the index");
+    }
+    drop(raw);
     let (base, storage) = serve(&db, ServerConfig::default()).await;
     assert_eq!(storage.coops_with_code(&key(1)).await.expect("lookup"), vec!["coop-zhouzhi".to_owned()]);
     assert_eq!(storage.coops_with_code(BOX).await.expect("lookup"), vec!["coop-zhouzhi".to_owned()]);

@@ -1,7 +1,7 @@
 //! FieldTrace's pages: the co-op manager dashboard under `/ui` ([`ui`], with the alerts list in
-//! [`alerts_page`]), the consumer trace page `/t/{code}` ([`trace_page`]), the analytics they show
-//! ([`analytics`]) and their CSV exports. Everything here reads through the server's storage
-//! traits and read-model cache ([`fieldtrace_server::ReadState`]); writes go through the same
+//! [`alerts_page`]), the consumer trace page `/t/{code}` ([`trace_page`]) and their CSV exports.
+//! Everything here reads through the server's storage traits and persisted read models
+//! ([`fieldtrace_server::ReadState`]); writes go through the same
 //! traits the API uses (sign-in, audit, acknowledging an alert, revoking a device).
 //!
 //! [`app`] puts the server's `/v1` API and these pages together into one router, the whole
@@ -11,9 +11,11 @@
 //! of the CLI, the demo or a particular database.
 
 pub mod alerts_page;
-pub mod analytics;
 pub mod trace_page;
 pub mod ui;
+
+/// Loss analytics live with the server, whose projector keeps their counters.
+pub use fieldtrace_server::analytics;
 
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::get;

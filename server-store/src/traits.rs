@@ -16,6 +16,9 @@ pub trait CoopStore: Send + Sync + 'static {
 
     /// The co-op's display name.
     fn coop_name(&self, coop: &str) -> impl Future<Output = StorageResult<Option<String>>> + Send;
+
+    /// Every co-op's id, sorted.
+    fn coop_ids(&self) -> impl Future<Output = StorageResult<Vec<String>>> + Send;
 }
 
 /// The append-only event log of each co-op, numbered in arrival order.

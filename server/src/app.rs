@@ -10,7 +10,7 @@ use crate::alerts::AlertsHandle;
 use crate::api::rate_limit::RateLimiter;
 use crate::config::ServerConfig;
 use crate::photos::PhotoFiles;
-use crate::state::{CoopView, ViewCache};
+use crate::projection::Projector;
 use crate::storage::{Storage, StorageError};
 use axum::extract::FromRef;
 use std::sync::Arc;
@@ -23,8 +23,8 @@ pub struct AppState<S> {
     pub photos: Option<Arc<PhotoFiles>>,
     /// Nudged after pushes and trace scans; evaluates alert rules off the request path.
     pub alerts: AlertsHandle,
-    /// Decoded events and folded state per co-op, refreshed incrementally.
-    pub views: Arc<ViewCache>,
+    /// Keeps the persisted read models up with the log.
+    pub projector: Arc<Projector>,
 }
 
 impl<S: Storage> AppState<S> {
@@ -32,19 +32,26 @@ impl<S: Storage> AppState<S> {
     pub fn new(storage: Arc<S>, config: ServerConfig) -> Self {
         let photo_dir = config.photo_dir.clone().or_else(|| storage.default_photo_dir());
         let config = Arc::new(config);
+        let projector = Arc::new(Projector::new());
         Self {
             photos: photo_dir.map(|dir| Arc::new(PhotoFiles::new(dir))),
-            alerts: AlertsHandle::start(storage.clone(), config.clone()),
+            alerts: AlertsHandle::start(storage.clone(), config.clone(), projector.clone()),
             limiter: Arc::new(RateLimiter::new(config.rate_per_second, config.rate_burst)),
-            views: Arc::new(ViewCache::new(config.view_cache)),
+            projector,
             storage,
             config,
         }
     }
 
-    /// The co-op's events and state, including every push acknowledged before this call.
-    pub async fn coop_view(&self, coop: &str) -> Result<Arc<CoopView>, StorageError> {
-        self.views.view(self.storage.as_ref(), coop).await
+    /// Projects what `coop`'s pushes stored, in the background: reads catch up themselves, this
+    /// only keeps them from having to (and lets alerts see projected rows soon).
+    pub fn project_soon(&self, coop: &str) {
+        let (storage, projector, coop) = (self.storage.clone(), self.projector.clone(), coop.to_owned());
+        tokio::spawn(async move {
+            if let Err(err) = projector.catch_up(storage.as_ref(), &coop).await {
+                eprintln!("fieldtrace: projecting co-op {coop}: {err}");
+            }
+        });
     }
 }
 
@@ -56,7 +63,7 @@ impl<S> Clone for AppState<S> {
             config: self.config.clone(),
             photos: self.photos.clone(),
             alerts: self.alerts.clone(),
-            views: self.views.clone(),
+            projector: self.projector.clone(),
         }
     }
 }
@@ -66,13 +73,14 @@ pub struct ReadState<S> {
     pub storage: Arc<S>,
     pub config: Arc<ServerConfig>,
     pub photos: Option<Arc<PhotoFiles>>,
-    pub views: Arc<ViewCache>,
+    pub projector: Arc<Projector>,
 }
 
 impl<S: Storage> ReadState<S> {
-    /// The co-op's events and state, including every push acknowledged before this call.
-    pub async fn coop_view(&self, coop: &str) -> Result<Arc<CoopView>, StorageError> {
-        self.views.view(self.storage.as_ref(), coop).await
+    /// Brings `coop`'s persisted read models up to every push stored before this call: reads of
+    /// projected rows after it see their own writes.
+    pub async fn projected(&self, coop: &str) -> Result<(), StorageError> {
+        self.projector.catch_up(self.storage.as_ref(), coop).await.map(|_| ())
     }
 }
 
@@ -82,7 +90,7 @@ impl<S> Clone for ReadState<S> {
             storage: self.storage.clone(),
             config: self.config.clone(),
             photos: self.photos.clone(),
-            views: self.views.clone(),
+            projector: self.projector.clone(),
         }
     }
 }
@@ -93,7 +101,7 @@ impl<S> FromRef<AppState<S>> for ReadState<S> {
             storage: app.storage.clone(),
             config: app.config.clone(),
             photos: app.photos.clone(),
-            views: app.views.clone(),
+            projector: app.projector.clone(),
         }
     }
 }

@@ -57,8 +57,6 @@ pub struct ServerConfig {
     pub thumbnail_edge: u32,
     /// Timing of the alert task (evaluation tick, retries).
     pub alerts: crate::alerts::AlertOptions,
-    /// The per-co-op read-model cache (`state::ViewCache`); `max_coops: 0` turns it off.
-    pub view_cache: crate::state::ViewCacheLimits,
 }
 
 /// Default for `unpaired_after_ms`: a working day's trip leg, with room for late syncs.
@@ -83,7 +81,6 @@ impl Default for ServerConfig {
             max_photo_chunk_bytes: 256 * 1024,
             thumbnail_edge: 256,
             alerts: crate::alerts::AlertOptions::default(),
-            view_cache: crate::state::ViewCacheLimits::default(),
         }
     }
 }

@@ -9,7 +9,8 @@ use fieldtrace_core::sync::wire;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-const HANDOVER_KINDS: &[&str] = &["handover_offer", "handover_acceptance", "handover_receipt"];
+/// The kind keys of the events custody transfers are made of.
+pub const HANDOVER_KINDS: &[&str] = &["handover_offer", "handover_acceptance", "handover_receipt"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,12 +93,26 @@ pub async fn transfers<S: Storage>(
     now_ms: i64,
     unpaired_after_ms: i64,
 ) -> Result<Vec<Transfer>, StorageError> {
+    let mut events = Vec::new();
+    for row in storage.events_of_kinds(coop, HANDOVER_KINDS).await? {
+        events.push((decode(&row.encoded)?, row.received_at_ms));
+    }
+    Ok(transfers_from(events, filter, now_ms, unpaired_after_ms))
+}
+
+/// The custody transfers among `events` (each with the server time it arrived, in server
+/// order; other kinds are skipped), in the order their offers reached the server, filtered.
+pub fn transfers_from(
+    events: impl IntoIterator<Item = (Event, i64)>,
+    filter: &CustodyFilter,
+    now_ms: i64,
+    unpaired_after_ms: i64,
+) -> Vec<Transfer> {
     let mut offers: HashMap<EventId, Offer> = HashMap::new();
     let mut acceptances: BTreeMap<EventId, Vec<Event>> = BTreeMap::new();
     let mut receipts: HashSet<EventId> = HashSet::new();
     let mut order: Vec<EventId> = Vec::new();
-    for row in storage.events_of_kinds(coop, HANDOVER_KINDS).await? {
-        let event = decode(&row.encoded)?;
+    for (event, received_at_ms) in events {
         let offer_id = match &event.kind {
             EventKind::HandoverOffer(_) => event.id,
             EventKind::HandoverAcceptance(a) => a.offer,
@@ -112,7 +127,7 @@ pub async fn transfers<S: Storage>(
         }
         match event.kind {
             EventKind::HandoverOffer(_) => {
-                offers.insert(offer_id, Offer { event, received_at_ms: row.received_at_ms });
+                offers.insert(offer_id, Offer { event, received_at_ms });
             }
             _ => acceptances.entry(offer_id).or_default().push(event),
         }
@@ -188,5 +203,5 @@ pub async fn transfers<S: Storage>(
         filter.trip.as_ref().is_none_or(|trip| t.trip.as_ref() == Some(trip))
             && filter.code.as_ref().is_none_or(|code| codes_of(&t.offer).contains(code))
     });
-    Ok(out)
+    out
 }

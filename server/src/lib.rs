@@ -6,13 +6,15 @@
 //!   `fieldtrace-store-sqlite` implement them.
 //! - [`api`]: the versioned HTTP API over any `Storage`; [`app`]: its state, and the read-only
 //!   part the pages get.
-//! - [`state`]: the per-co-op read-model cache; [`alerts`]: rules, notifications, the alert task.
+//! - [`projection`]: the persisted read models; [`analytics`]: loss analytics over them;
+//!   [`alerts`]: rules, notifications, the alert task.
 //! - [`photos`]: photo files on disk (content-addressed, resumable partial uploads, thumbnails).
 //!
 //! May import: `fieldtrace-core` and `fieldtrace-server-store`. Nothing here knows of the
 //! dashboard, the trace page, the CLI or a particular database: those depend on this crate.
 
 pub mod alerts;
+pub mod analytics;
 pub mod api;
 pub mod app;
 mod config;

@@ -1,6 +1,6 @@
 //! The look-up indexes written with every stored event (migrations 002 and 009): the codes it
-//! names (and the container it packs into), containment edges, correction targets and updated
-//! entities. All are insert-only functions of the event, so writing one twice changes nothing;
+//! names (and the container it packs into), containment edges, correction targets, updated
+//! entities and who recorded it on which piece day. All are insert-only functions of the event, so writing one twice changes nothing;
 //! that lets [`backfill`] index a database stored before they existed.
 
 use fieldtrace_core::model::{Event, EventKind};
@@ -12,6 +12,10 @@ pub(crate) fn index_event(tx: &Transaction<'_>, coop: &str, seq: i64, event: &Ev
     let mut code = tx.prepare_cached("INSERT OR IGNORE INTO event_codes (code, coop_id, seq) VALUES (?1, ?2, ?3)")?;
     for named in indexed_codes(event) {
         code.execute(params![named, coop, seq])?;
+    }
+    if let Some(day) = fieldtrace_core::pieces::piece_day(event) {
+        tx.prepare_cached("INSERT OR IGNORE INTO recorded_on (coop_id, party, day, seq) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![coop, event.recorder.party.as_str(), day.format("%Y-%m-%d").to_string(), seq])?;
     }
     match &event.kind {
         EventKind::Aggregation { parent, .. } => {

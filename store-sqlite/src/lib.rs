@@ -109,4 +109,13 @@ impl CoopStore for SqliteStorage {
         })
         .await
     }
+
+    async fn coop_ids(&self) -> StorageResult<Vec<String>> {
+        self.run(|conn| {
+            let mut stmt = conn.prepare("SELECT id FROM coops ORDER BY id")?;
+            let ids = stmt.query_map([], |row| row.get(0))?;
+            Ok(ids.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
 }

@@ -7,10 +7,13 @@ mod rows;
 use crate::SqliteStorage;
 use fieldtrace_core::model::{EntityKind, EventId};
 use fieldtrace_server_store::{
-    LotStats, ProjectionBatch, ProjectionDump, ProjectionProgress, ReadModelStore, Registers, StorageError,
-    StorageResult, UnitRow,
+    LossCount, LotStats, PieceDay, ProjectionBatch, ProjectionDump, ProjectionProgress, ReadModelStore, Registers,
+    StorageError, StorageResult, StoredEventRow, UnitLossRow, UnitRow,
 };
-use rows::{lot_stats_rows, read_registers, unit_from_row, write_batch, UNIT_COLUMNS};
+use rows::{
+    loss_count_from_row, loss_from_row, lot_stats_rows, read_registers, unit_from_row, write_batch, LOSS_COLUMNS,
+    UNIT_COLUMNS,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +23,7 @@ impl ReadModelStore for SqliteStorage {
         self.run(move |conn| progress(conn, &coop)).await
     }
 
-    async fn concerning_events(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<Vec<u8>>> {
+    async fn concerning_events(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
         self.run(move |conn| {
             let mut codes: BTreeSet<String> = codes.into_iter().collect();
@@ -46,7 +49,24 @@ impl ReadModelStore for SqliteStorage {
         .await
     }
 
-    async fn events_by_id(&self, coop: &str, ids: Vec<EventId>) -> StorageResult<Vec<Vec<u8>>> {
+    async fn containment_component(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<String>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut component: BTreeSet<String> = codes.into_iter().collect();
+            let mut frontier = component.clone();
+            while !frontier.is_empty() {
+                let mut next = closure(conn, &coop, &frontier, Direction::Up)?;
+                next.extend(closure(conn, &coop, &frontier, Direction::Down)?);
+                next.retain(|code| !component.contains(code));
+                component.extend(next.iter().cloned());
+                frontier = next;
+            }
+            Ok(component.into_iter().collect())
+        })
+        .await
+    }
+
+    async fn events_by_id(&self, coop: &str, ids: Vec<EventId>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached("SELECT seq FROM events WHERE coop_id = ?1 AND id = ?2")?;
@@ -61,7 +81,68 @@ impl ReadModelStore for SqliteStorage {
         .await
     }
 
-    async fn entity_events(&self, coop: &str, entities: Vec<(EntityKind, String)>) -> StorageResult<Vec<Vec<u8>>> {
+    async fn corrections_of(&self, coop: &str, ids: Vec<EventId>) -> StorageResult<Vec<StoredEventRow>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT seq FROM correction_targets WHERE coop_id = ?1 AND target = ?2")?;
+            let mut seqs = BTreeSet::new();
+            for id in ids {
+                for seq in stmt.query_map(params![coop, id.to_string()], |row| row.get::<_, i64>(0))? {
+                    seqs.insert(seq?);
+                }
+            }
+            bodies(conn, &coop, &seqs)
+        })
+        .await
+    }
+
+    async fn recorded_on(&self, coop: &str, pairs: Vec<(String, String)>) -> StorageResult<Vec<StoredEventRow>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT seq FROM recorded_on WHERE coop_id = ?1 AND party = ?2 AND day = ?3")?;
+            let mut seqs = BTreeSet::new();
+            for (party, day) in &pairs {
+                for seq in stmt.query_map(params![coop, party, day], |row| row.get::<_, i64>(0))? {
+                    seqs.insert(seq?);
+                }
+            }
+            with_corrections(conn, &coop, seqs)
+        })
+        .await
+    }
+
+    async fn piece_days(
+        &self,
+        coop: &str,
+        party: Option<String>,
+        from: String,
+        to: String,
+    ) -> StorageResult<Vec<PieceDay>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT party, day, pieces FROM piece_days
+                 WHERE coop_id = ?1 AND (?2 IS NULL OR party = ?2) AND day >= ?3 AND day <= ?4 ORDER BY party, day",
+            )?;
+            let rows = stmt.query_map(params![coop, party, from, to], |row| {
+                Ok(PieceDay {
+                    party: row.get(0)?,
+                    day: row.get(1)?,
+                    pieces: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn entity_events(
+        &self,
+        coop: &str,
+        entities: Vec<(EntityKind, String)>,
+    ) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
         self.run(move |conn| {
             let mut stmt =
@@ -73,6 +154,20 @@ impl ReadModelStore for SqliteStorage {
                 }
             }
             with_corrections(conn, &coop, seqs)
+        })
+        .await
+    }
+
+    async fn lot_events(&self, coop: &str, lot: &str) -> StorageResult<Vec<StoredEventRow>> {
+        let (coop, lot) = (coop.to_owned(), lot.to_owned());
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, received_at_ms, body FROM events WHERE coop_id = ?1 AND lot_id = ?2 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map(params![coop, lot], |row| {
+                Ok(StoredEventRow { seq: row.get(0)?, received_at_ms: row.get(1)?, encoded: row.get(2)? })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
     }
@@ -112,7 +207,7 @@ impl ReadModelStore for SqliteStorage {
         let coop = coop.to_owned();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            for table in ["units", "lot_stats", "lot_steps", "registers"] {
+            for table in ["units", "lot_stats", "lot_steps", "registers", "unit_losses", "loss_counts", "piece_days"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE coop_id = ?1"), [&coop])?;
             }
             tx.execute(
@@ -124,6 +219,27 @@ impl ReadModelStore for SqliteStorage {
             Ok(())
         })
         .await
+    }
+
+    async fn unit_losses(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<UnitLossRow>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| {
+            let sql = format!("SELECT {LOSS_COLUMNS} FROM unit_losses WHERE coop_id = ?1 AND code = ?2");
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = Vec::new();
+            for code in codes {
+                if let Some(row) = stmt.query_row(params![coop, code], loss_from_row).optional()? {
+                    rows.push(row?);
+                }
+            }
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn loss_counts(&self, coop: &str, from: Option<String>, to: Option<String>) -> StorageResult<Vec<LossCount>> {
+        let coop = coop.to_owned();
+        self.run(move |conn| loss_counts_between(conn, &coop, from.as_deref(), to.as_deref())).await
     }
 
     async fn lot_stats(&self, coop: &str) -> StorageResult<Vec<LotStats>> {
@@ -178,6 +294,37 @@ impl ReadModelStore for SqliteStorage {
         .await
     }
 
+    async fn lots_expiring_by(&self, coop: &str, by: &str) -> StorageResult<Vec<(String, String)>> {
+        let (coop, by) = (coop.to_owned(), by.to_owned());
+        self.run(move |conn| {
+            // Dates as the co-op typed them (`YYYY-MM-DD`) sort as text; anything else in the
+            // field sorts elsewhere and is ignored by the caller's date parse.
+            let mut stmt = conn.prepare_cached(
+                "SELECT entity, value FROM registers
+                 WHERE coop_id = ?1 AND field = 'expiry_date' AND kind = 'lot' AND value <= ?2 ORDER BY value",
+            )?;
+            let rows = stmt.query_map(params![coop, by], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn photo_is_published(&self, coop: &str, sha256: &str) -> StorageResult<bool> {
+        let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
+        self.run(move |conn| {
+            let published = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM registers WHERE coop_id = ?1 AND field = 'photo' AND value = ?2
+                                                          AND kind IN ('lot', 'party'))
+                    AND NOT EXISTS (SELECT 1 FROM event_photos p JOIN events e ON e.coop_id = p.coop_id AND e.id = p.event_id
+                                    WHERE p.coop_id = ?1 AND p.sha256 = ?2 AND e.kind != 'update')",
+                params![coop, sha256],
+                |row| row.get(0),
+            )?;
+            Ok(published)
+        })
+        .await
+    }
+
     async fn projection_dump(&self, coop: &str) -> StorageResult<ProjectionDump> {
         let coop = coop.to_owned();
         self.run(move |conn| {
@@ -201,10 +348,41 @@ impl ReadModelStore for SqliteStorage {
                 voided.push(EventId::parse(&id).ok_or_else(|| StorageError::Backend(format!("voided id {id:?}")))?);
             }
             voided.sort();
-            Ok(ProjectionDump { units, registers, voided, lots: lot_stats_rows(conn, &coop)? })
+            let sql = format!("SELECT {LOSS_COLUMNS} FROM unit_losses WHERE coop_id = ?1 ORDER BY code");
+            let losses =
+                conn.prepare(&sql)?.query_map([&coop], loss_from_row)?.map(|row| row?).collect::<Result<_, _>>()?;
+            let mut loss_counts = loss_counts_between(conn, &coop, None, None)?;
+            loss_counts.sort();
+            let pieces = conn
+                .prepare("SELECT party, day, pieces FROM piece_days WHERE coop_id = ?1 ORDER BY party, day")?
+                .query_map([&coop], |row| {
+                    Ok(PieceDay {
+                        party: row.get(0)?,
+                        day: row.get(1)?,
+                        pieces: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let lots = lot_stats_rows(conn, &coop)?;
+            Ok(ProjectionDump { units, registers, voided, lots, losses, loss_counts, pieces })
         })
         .await
     }
+}
+
+fn loss_counts_between(
+    conn: &Connection,
+    coop: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> StorageResult<Vec<LossCount>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, lot, dimension, key, units, abnormal FROM loss_counts
+         WHERE coop_id = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, lot, dimension, key",
+    )?;
+    // Days are `YYYY-MM-DD`: '' sorts before every day and '~' after.
+    let rows = stmt.query_map(params![coop, from.unwrap_or(""), to.unwrap_or("~")], loss_count_from_row)?;
+    rows.map(|row| row?).collect()
 }
 
 fn progress(conn: &Connection, coop: &str) -> StorageResult<ProjectionProgress> {
@@ -253,31 +431,27 @@ fn closure(
 }
 
 /// The events numbered `seqs` and every correction of them, in server order.
-fn with_corrections(conn: &Connection, coop: &str, seqs: BTreeSet<i64>) -> StorageResult<Vec<Vec<u8>>> {
-    let mut event = conn.prepare_cached("SELECT id, body FROM events WHERE coop_id = ?1 AND seq = ?2")?;
+fn with_corrections(conn: &Connection, coop: &str, mut seqs: BTreeSet<i64>) -> StorageResult<Vec<StoredEventRow>> {
+    let mut id_of = conn.prepare_cached("SELECT id FROM events WHERE coop_id = ?1 AND seq = ?2")?;
     let mut corrections =
         conn.prepare_cached("SELECT seq FROM correction_targets WHERE coop_id = ?1 AND target = ?2")?;
-    let mut found: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
-    let mut extra = BTreeSet::new();
+    let mut extra = Vec::new();
     for seq in &seqs {
-        let (id, body): (String, Vec<u8>) =
-            event.query_row(params![coop, seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        found.insert(*seq, body);
+        let id: String = id_of.query_row(params![coop, seq], |row| row.get(0))?;
         for correction in corrections.query_map(params![coop, id], |row| row.get::<_, i64>(0))? {
-            let correction = correction?;
-            if !seqs.contains(&correction) {
-                extra.insert(correction);
-            }
+            extra.push(correction?);
         }
     }
-    let mut body = conn.prepare_cached("SELECT body FROM events WHERE coop_id = ?1 AND seq = ?2")?;
-    for seq in extra {
-        found.insert(seq, body.query_row(params![coop, seq], |row| row.get(0))?);
-    }
-    Ok(found.into_values().collect())
+    seqs.extend(extra);
+    bodies(conn, coop, &seqs)
 }
 
-fn bodies(conn: &Connection, coop: &str, seqs: &BTreeSet<i64>) -> StorageResult<Vec<Vec<u8>>> {
-    let mut stmt = conn.prepare_cached("SELECT body FROM events WHERE coop_id = ?1 AND seq = ?2")?;
-    seqs.iter().map(|seq| Ok(stmt.query_row(params![coop, seq], |row| row.get(0))?)).collect()
+fn bodies(conn: &Connection, coop: &str, seqs: &BTreeSet<i64>) -> StorageResult<Vec<StoredEventRow>> {
+    let mut stmt = conn.prepare_cached("SELECT received_at_ms, body FROM events WHERE coop_id = ?1 AND seq = ?2")?;
+    seqs.iter()
+        .map(|seq| {
+            let (received_at_ms, encoded) = stmt.query_row(params![coop, seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(StoredEventRow { seq: *seq, received_at_ms, encoded })
+        })
+        .collect()
 }

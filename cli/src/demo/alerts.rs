@@ -9,6 +9,7 @@ use fieldtrace_core::model::{Actor, EntityKind, LotId, PartyId, Role, Update};
 use fieldtrace_core::sensors::{import_readings, LoggerReading, SensorImport};
 use fieldtrace_core::Session;
 use fieldtrace_server::alerts::dispatch::evaluate;
+use fieldtrace_server::projection::Projector;
 use fieldtrace_server::storage::prelude::*;
 use fieldtrace_server::ServerConfig;
 use fieldtrace_store_sqlite::SqliteStorage;
@@ -75,6 +76,6 @@ pub async fn after_sync(storage: &SqliteStorage, code_key: impl Fn(u64) -> Strin
             .await
             .map_err(|e| e.to_string())?;
     }
-    evaluate(storage, &ServerConfig::default(), true).await.map_err(|e| e.to_string())?;
+    evaluate(storage, &ServerConfig::default(), &Projector::new(), true).await.map_err(|e| e.to_string())?;
     Ok(())
 }

@@ -11,9 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use fieldtrace_core::model::{EntityKind, EventKind, PhotoRef};
+use fieldtrace_core::model::PhotoRef;
 use fieldtrace_core::test_report::{AnalyteResult, TestReport};
-use fieldtrace_server::state::CoopView;
 use fieldtrace_server::storage::Storage;
 use fieldtrace_server::ApiError;
 use fieldtrace_server::ReadState;
@@ -84,19 +83,6 @@ pub fn photo_href(coop: &str, sha256: &str) -> String {
     format!("/t/photos/{}/{sha256}", fieldtrace_core::payload::percent_encode(coop))
 }
 
-/// Whether `sha256` is published by a `photo` register and named by no other kind of event.
-pub fn is_published(view: &CoopView, sha256: &str) -> bool {
-    let named_by_register = view.state.registers.iter().any(|((kind, _), fields)| {
-        matches!(kind, EntityKind::Lot | EntityKind::Party)
-            && fields.get("photo").and_then(|f| f.value.as_deref()) == Some(sha256)
-    });
-    named_by_register
-        && !view
-            .events
-            .iter()
-            .any(|e| !matches!(e.kind, EventKind::Update(_)) && e.photos.iter().any(|p| p.0 == sha256))
-}
-
 /// `GET /t/photos/{coop}/{sha256}`: a published photo, cacheable forever (its name is its hash).
 /// Anything else — unknown co-op, unpublished, private or not yet uploaded — is the same 404.
 pub async fn published_photo<S: Storage>(
@@ -113,8 +99,8 @@ pub async fn published_photo<S: Storage>(
     if !PhotoRef(sha256.clone()).is_well_formed() || state.storage.coop_name(&coop).await?.is_none() {
         return Err(not_found());
     }
-    let view = state.coop_view(&coop).await?;
-    if !is_published(&view, &sha256) {
+    state.projected(&coop).await?;
+    if !state.storage.photo_is_published(&coop, &sha256).await? {
         return Err(not_found());
     }
     let record = state.storage.photo(&coop, &sha256).await?;

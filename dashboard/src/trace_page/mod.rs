@@ -15,10 +15,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Offset, TimeZone};
-use fieldtrace_core::fold::{concerning, fold_with_lineage, ReplicaState, UnitEvent};
+use fieldtrace_core::fold::{ReplicaState, UnitEvent};
 use fieldtrace_core::model::{BizStep, Disposition, EntityKind, Event};
 use fieldtrace_core::payload::TraceCode;
 use fieldtrace_server::alerts::AlertsHandle;
+use fieldtrace_server::projection::Histories;
 use fieldtrace_server::storage::{ScanHistory, Storage};
 use fieldtrace_server::ApiError;
 use fieldtrace_server::{now_ms, ReadState};
@@ -106,24 +107,35 @@ pub async fn page<S: Storage>(
         .filter(|place| !place.trim().is_empty());
     let scans = state.storage.record_trace_scan(coop, &key, now_ms(), place).await?;
     alerts.nudge(); // diversion rules (docs/alerts.md)
-    let view = state.coop_view(coop).await?;
-    let coop_name = state.storage.coop_name(coop).await?;
+                    // The unit's history from its own events; registers from the projection (caught up first,
+                    // so a lot named a moment ago shows its name).
+    state.projected(coop).await?;
+    let storage = state.storage.as_ref();
+    let watch = BTreeSet::from([key.clone()]);
+    let histories = Histories::of(storage, coop, &watch).await?;
+    let lot = histories.state.units.get(&key).and_then(|unit| unit.lot.clone());
+    let mut entities: BTreeSet<(EntityKind, String)> =
+        histories.events.iter().map(|e| (EntityKind::Party, e.actor.party.0.clone())).collect();
+    entities.extend(lot.iter().map(|lot| (EntityKind::Lot, lot.0.clone())));
+    let mut histories = histories.with_registers(storage, coop, entities).await?;
+    let farm = lot.as_ref().and_then(|lot| register(&histories.state, EntityKind::Lot, lot.as_str(), "farm"));
+    histories.add_registers(storage, coop, farm.iter().map(|f| (EntityKind::Party, f.clone())).collect()).await?;
+    let coop_name = storage.coop_name(coop).await?;
     let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
-    let mut page =
-        build_view(t, trace, &key, &view.events, &view.state, coop_name, &scans, coops.len() > 1, switch_href, offset);
-    let lot = view.state.units.get(&key).and_then(|unit| unit.lot.clone());
+    let history = histories.lineage.get(&key).map(Vec::as_slice).unwrap_or_default();
+    let context = TraceContext { key: &key, history, events: &histories.events, state: &histories.state };
+    let mut page = build_view(t, trace, &context, coop_name, &scans, coops.len() > 1, switch_href, offset);
     if let Some(lot) = lot {
-        page.reports = report_views(t, state.storage.test_reports(coop, lot.as_str()).await?);
-        let farm = register(&view.state, EntityKind::Lot, lot.as_str(), "farm");
-        let mut photos = vec![register(&view.state, EntityKind::Lot, lot.as_str(), "photo")];
-        photos.push(farm.as_ref().and_then(|farm| register(&view.state, EntityKind::Party, farm, "photo")));
-        page.photos = photos
-            .into_iter()
-            .flatten()
-            .filter(|sha| extras::is_published(&view, sha))
-            .map(|sha| photo_href(coop, &sha))
-            .collect();
-        page.story = farm.and_then(|farm| register(&view.state, EntityKind::Party, &farm, "story"));
+        let folded = &histories.state;
+        page.reports = report_views(t, storage.test_reports(coop, lot.as_str()).await?);
+        let mut candidates = vec![register(folded, EntityKind::Lot, lot.as_str(), "photo")];
+        candidates.push(farm.as_ref().and_then(|farm| register(folded, EntityKind::Party, farm, "photo")));
+        for sha in candidates.into_iter().flatten() {
+            if storage.photo_is_published(coop, &sha).await? {
+                page.photos.push(photo_href(coop, &sha));
+            }
+        }
+        page.story = farm.and_then(|farm| register(folded, EntityKind::Party, &farm, "story"));
     }
     Ok(render(StatusCode::OK, &page))
 }
@@ -135,22 +147,26 @@ fn render(status: StatusCode, view: &impl Template) -> Response {
     }
 }
 
+/// What the page shows about one unit: its history and the state it was folded from.
+struct TraceContext<'a> {
+    key: &'a str,
+    history: &'a [UnitEvent],
+    events: &'a [Event],
+    state: &'a ReplicaState,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn build_view(
     t: &'static Words,
     trace: TraceCode,
-    key: &str,
-    events: &[Event],
-    state: &ReplicaState,
+    context: &TraceContext<'_>,
     coop: Option<String>,
     scans: &ScanHistory,
     several_coops: bool,
     switch_href: String,
     offset: FixedOffset,
 ) -> TraceView {
-    // The unit's history from the events that can concern it: the cached state serves the rest.
-    let (_, lineage) = fold_with_lineage(concerning(events, key), &BTreeSet::from([key.to_owned()]));
-    let history = lineage.get(key).map(Vec::as_slice).unwrap_or_default();
+    let TraceContext { key, history, events, state } = *context;
     let lot = state.units.get(key).and_then(|unit| unit.lot.clone());
     let lot_field = |field: &str| lot.as_ref().and_then(|lot| register(state, EntityKind::Lot, &lot.0, field));
     let farm_id = lot_field("farm");

@@ -84,21 +84,20 @@ pub fn local_time(ms: i64, offset_s: i32) -> String {
 }
 
 async fn rows<S: Storage>(state: &ReadState<S>, coop: &str, w: &InsightWords) -> Result<Vec<DeviceRow>, ApiError> {
-    let view = state.coop_view(coop).await?;
-    let folded = &view.state;
+    let devices = state.storage.devices(coop).await?;
+    // The holders' names from the projected registers: O(devices), whatever the log's length.
+    state.projected(coop).await?;
+    let parties = devices.iter().map(|d| (EntityKind::Party, d.party.0.clone())).collect();
+    let registers = state.storage.registers_of(coop, parties).await?;
     let offset = state.config.display_offset_s;
     let name = |party: &str| {
-        folded
-            .registers
+        registers
             .get(&(EntityKind::Party, party.to_owned()))
             .and_then(|fields| fields.get("name"))
             .and_then(|f| f.value.clone())
             .unwrap_or_default()
     };
-    Ok(state
-        .storage
-        .devices(coop)
-        .await?
+    Ok(devices
         .into_iter()
         .map(|d: DeviceListing| DeviceRow {
             short_id: d.id.to_string().chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect(),

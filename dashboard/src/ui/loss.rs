@@ -5,7 +5,8 @@ use super::csv_export::{csv, download, percent};
 use super::insight_words::InsightWords;
 use super::words::UiWords;
 use super::{audit, language, page, SignedIn};
-use crate::analytics::{loss_report, unit_histories, LossFilter, LossReport, Period, Ratio};
+use crate::analytics::counts::report_from_counts;
+use crate::analytics::{LossFilter, LossReport, Period, Ratio};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -13,10 +14,11 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use fieldtrace_core::model::EntityKind;
 use fieldtrace_core::payload::percent_encode;
-use fieldtrace_server::storage::Storage;
+use fieldtrace_server::storage::{Registers, Storage};
 use fieldtrace_server::ApiError;
 use fieldtrace_server::ReadState;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LossQuery {
@@ -108,17 +110,22 @@ async fn compute<S: Storage>(
     query: &LossQuery,
 ) -> Result<(LossReport, Vec<String>), ApiError> {
     let filter = query.filter()?;
-    let view = state.coop_view(coop).await?;
-    let (events, folded) = (&view.events, &view.state);
-    let mut products: Vec<String> = folded
-        .registers
-        .iter()
-        .filter(|((kind, _), _)| *kind == EntityKind::Lot)
-        .filter_map(|(_, fields)| fields.get("product").and_then(|f| f.value.clone()))
-        .collect();
+    // The projected counters of the days asked for, and the catalog that names them: O(lots ×
+    // days), whatever the number of units and events.
+    state.projected(coop).await?;
+    let storage = state.storage.as_ref();
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let counts = storage.loss_counts(coop, day(filter.from), day(filter.to)).await?;
+    let lots = storage.registers_of_kind(coop, EntityKind::Lot).await?;
+    let parties = storage.registers_of_kind(coop, EntityKind::Party).await?;
+    let mut products: Vec<String> =
+        lots.values().filter_map(|fields| fields.get("product").and_then(|f| f.value.clone())).collect();
     products.sort();
     products.dedup();
-    Ok((loss_report(&unit_histories(events), folded, &filter, query.period()), products))
+    let mut registers: BTreeMap<(EntityKind, String), Registers> =
+        lots.into_iter().map(|(id, fields)| ((EntityKind::Lot, id), fields)).collect();
+    registers.extend(parties.into_iter().map(|(id, fields)| ((EntityKind::Party, id), fields)));
+    Ok((report_from_counts(&counts, &registers, &filter, query.period()), products))
 }
 
 /// The rows of table `name` (header, rows) in the page's language.

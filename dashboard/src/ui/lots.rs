@@ -1,10 +1,10 @@
 //! The lots list: one row per lot with its product, farm, harvest date, the stage most of its
-//! units are at, how many units were seen and how many had an abnormal report — computed from
-//! the same deterministic fold the phones use.
+//! units are at, how many units were seen and how many had an abnormal report — read from the
+//! persisted read models, which equal the deterministic fold the phones compute.
 
 use crate::trace_page::Words;
-use fieldtrace_core::fold::ReplicaState;
 use fieldtrace_core::model::{BizStep, EntityKind};
+use fieldtrace_server::storage::{LotStats, Registers, Storage, StorageError};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -18,44 +18,46 @@ pub struct LotRow {
     pub abnormal_units: u64,
 }
 
-/// Every lot the co-op named or whose units were seen, sorted by harvest date (newest first).
-pub fn lot_rows(state: &ReplicaState) -> Vec<LotRow> {
-    let field = |kind: EntityKind, id: &str, name: &str| {
-        state.registers.get(&(kind, id.to_owned())).and_then(|fields| fields.get(name)).and_then(|f| f.value.clone())
-    };
-    let mut per_lot: BTreeMap<String, (u64, u64, BTreeMap<BizStep, u64>)> = BTreeMap::new();
-    for (kind, id) in state.registers.keys() {
-        if *kind == EntityKind::Lot {
-            per_lot.entry(id.clone()).or_default();
-        }
-    }
-    for unit in state.units.values() {
-        let Some(lot) = &unit.lot else { continue };
-        let (units, abnormal, stages) = per_lot.entry(lot.0.clone()).or_default();
-        *units += 1;
-        if unit.abnormal_reports > 0 {
-            *abnormal += 1;
-        }
-        if let Some(step) = unit.last_step {
-            *stages.entry(step).or_default() += 1;
-        }
-    }
+/// Every lot the co-op named or whose units were seen, sorted by harvest date (newest first),
+/// from the projected lot counters and registers (O(lots), whatever the log's length). The
+/// caller brings the projection up to date first.
+pub async fn lot_rows<S: Storage>(storage: &S, coop: &str) -> Result<Vec<LotRow>, StorageError> {
+    let registers = storage.registers_of_kind(coop, EntityKind::Lot).await?;
+    let stats = storage.lot_stats(coop).await?;
+    let farms = registers
+        .values()
+        .filter_map(|fields| fields.get("farm")?.value.clone())
+        .map(|farm| (EntityKind::Party, farm))
+        .collect();
+    let parties = storage.registers_of(coop, farms).await?;
+    Ok(rows(&registers, stats, &parties))
+}
+
+fn rows(
+    lots: &BTreeMap<String, Registers>,
+    stats: Vec<LotStats>,
+    parties: &BTreeMap<(EntityKind, String), Registers>,
+) -> Vec<LotRow> {
+    let value = |fields: Option<&Registers>, name: &str| fields?.get(name)?.value.clone();
+    let mut per_lot: BTreeMap<String, LotStats> =
+        lots.keys().map(|id| (id.clone(), LotStats { lot: id.clone(), ..LotStats::default() })).collect();
+    per_lot.extend(stats.into_iter().map(|stats| (stats.lot.clone(), stats)));
     let mut rows: Vec<LotRow> = per_lot
-        .into_iter()
-        .map(|(id, (units, abnormal_units, stages))| {
-            let farm_id = field(EntityKind::Lot, &id, "farm");
-            let farm =
-                farm_id.as_deref().and_then(|f| field(EntityKind::Party, f, "name")).or(farm_id).unwrap_or_default();
+        .into_values()
+        .map(|stats| {
+            let fields = lots.get(&stats.lot);
+            let farm_id = value(fields, "farm");
+            let farm_name = farm_id.as_ref().and_then(|f| value(parties.get(&(EntityKind::Party, f.clone())), "name"));
             // The stage most units are at; ties go to the later step (goods move forward).
-            let stage = stages.iter().max_by_key(|(step, n)| (**n, **step)).map(|(step, _)| *step);
+            let stage = stats.steps.iter().max_by_key(|(step, n)| (**n, **step)).map(|(step, _)| *step);
             LotRow {
-                product: field(EntityKind::Lot, &id, "product").unwrap_or_default(),
-                harvest_date: field(EntityKind::Lot, &id, "harvest_date").unwrap_or_default(),
-                id,
-                farm,
+                product: value(fields, "product").unwrap_or_default(),
+                harvest_date: value(fields, "harvest_date").unwrap_or_default(),
+                farm: farm_name.or(farm_id).unwrap_or_default(),
+                id: stats.lot,
                 stage,
-                units,
-                abnormal_units,
+                units: stats.units,
+                abnormal_units: stats.abnormal_units,
             }
         })
         .collect();

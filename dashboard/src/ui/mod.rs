@@ -209,7 +209,8 @@ async fn lots_page<S: Storage>(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let (t, lang_cookie) = language(&state, &headers, query.lang.as_deref());
-    let all = lots::lot_rows(&state.coop_view(&manager.coop).await?.state);
+    state.projected(&manager.coop).await?;
+    let all = lots::lot_rows(state.storage.as_ref(), &manager.coop).await?;
     let distinct = |pick: fn(&LotRow) -> &String| {
         let mut values: Vec<String> = all.iter().map(pick).filter(|v| !v.is_empty()).cloned().collect();
         values.sort();
@@ -250,7 +251,9 @@ async fn lots_csv<S: Storage>(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let (t, _) = language(&state, &headers, query.lang.as_deref());
-    let rows = lots::filter(lots::lot_rows(&state.coop_view(&manager.coop).await?.state), &query.product, &query.farm);
+    state.projected(&manager.coop).await?;
+    let all = lots::lot_rows(state.storage.as_ref(), &manager.coop).await?;
+    let rows = lots::filter(all, &query.product, &query.farm);
     audit(&state, &manager.coop, &manager.name, "export_csv", &format!("lots: {} rows", rows.len())).await?;
     let body = lots::csv(&rows, crate::trace_page::words_for(t.lang));
     Ok(csv_export::download("lots.csv", body))

@@ -1,6 +1,6 @@
 //! `/ui/pieces`: village assistants' piece counts per day and per month (they are paid per
-//! record), computed by the same rule the phones and `GET /v1/piece-counts` use
-//! (`fieldtrace_core::pieces`), with CSV downloads.
+//! record), counted by the same rule the phones and `GET /v1/piece-counts` use
+//! (`fieldtrace_core::pieces`) and kept per party and day by the projector, with CSV downloads.
 
 use super::csv_export::{csv, download};
 use super::insight_words::InsightWords;
@@ -10,16 +10,14 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::Datelike;
-use fieldtrace_core::fold::fold;
-use fieldtrace_core::model::{EntityKind, Event, PartyId, Role};
+use fieldtrace_core::model::{EntityKind, PartyId, Role};
 use fieldtrace_core::payload::percent_encode;
-use fieldtrace_core::pieces::{piece_counts, piece_day, Month};
-use fieldtrace_server::storage::Storage;
+use fieldtrace_core::pieces::Month;
+use fieldtrace_server::storage::{PieceDay, Registers, Storage};
 use fieldtrace_server::ApiError;
 use fieldtrace_server::ReadState;
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PiecesQuery {
@@ -41,12 +39,15 @@ pub struct AssistantMonth {
     pub days: Vec<(String, u64)>,
 }
 
-/// Every assistant's pieces per month (newest month first), optionally one month only.
-pub fn assistant_months(events: &[Event], assistants: &[PartyId], only: Option<Month>) -> Vec<AssistantMonth> {
-    let state = fold(events);
+/// Every assistant's pieces per month (newest month first), from the projected piece days
+/// (sorted by party and day) and the assistants' names.
+pub fn assistant_months(
+    days: &[PieceDay],
+    assistants: &[PartyId],
+    names: &BTreeMap<(EntityKind, String), Registers>,
+) -> Vec<AssistantMonth> {
     let name = |party: &PartyId| {
-        state
-            .registers
+        names
             .get(&(EntityKind::Party, party.0.clone()))
             .and_then(|fields| fields.get("name"))
             .and_then(|f| f.value.clone())
@@ -54,24 +55,18 @@ pub fn assistant_months(events: &[Event], assistants: &[PartyId], only: Option<M
     };
     let mut out = Vec::new();
     for party in assistants {
-        let months: BTreeSet<Month> = events
-            .iter()
-            .filter(|e| e.recorder.party == *party)
-            .filter_map(piece_day)
-            .filter_map(|day| Month::new(day.year(), day.month()))
-            .filter(|month| only.is_none_or(|only| only == *month))
-            .collect();
-        for month in months.into_iter().rev() {
-            let counts = piece_counts(events, party, month);
-            if counts.total == 0 {
-                continue;
-            }
+        let mut months: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+        for day in days.iter().filter(|d| d.party == party.0 && d.pieces > 0) {
+            let month = day.day.get(..7).unwrap_or_default().to_owned();
+            months.entry(month).or_default().push((day.day.clone(), day.pieces));
+        }
+        for (month, days) in months.into_iter().rev() {
             out.push(AssistantMonth {
                 party: party.0.clone(),
                 name: name(party),
-                month: counts.month,
-                total: counts.total,
-                days: counts.days.into_iter().map(|d| (d.date, d.pieces)).collect(),
+                month,
+                total: days.iter().map(|(_, n)| n).sum(),
+                days,
             });
         }
     }
@@ -96,8 +91,13 @@ async fn compute<S: Storage>(
         state.storage.devices(coop).await?.into_iter().filter(|d| d.role == Role::Assistant).map(|d| d.party).collect();
     assistants.sort();
     assistants.dedup();
-    let view = state.coop_view(coop).await?;
-    Ok(assistant_months(&view.events, &assistants, only))
+    // The projected counts of the month (or all months): O(assistants × days).
+    state.projected(coop).await?;
+    let (from, to) = only.map_or_else(|| (String::new(), "~".to_owned()), |m| (format!("{m}-01"), format!("{m}-31")));
+    let days = state.storage.piece_days(coop, None, from, to).await?;
+    let parties = assistants.iter().map(|p| (EntityKind::Party, p.0.clone())).collect();
+    let names = state.storage.registers_of(coop, parties).await?;
+    Ok(assistant_months(&days, &assistants, &names))
 }
 
 #[derive(Template)]

@@ -9,6 +9,7 @@
 //! - [`dispatch`]: the background task tying them together.
 
 pub mod dispatch;
+mod evaluate;
 pub mod notify;
 pub mod rules;
 pub mod store;

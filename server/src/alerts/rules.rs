@@ -46,7 +46,7 @@ fn product(state: &ReplicaState, lot: Option<&str>) -> String {
 
 /// The codes an abnormal event reports as abnormal: a report's (or observation's) codes, an
 /// acceptance's abnormal boxes. Excursions have their own rule; a receipt repeats an acceptance.
-fn abnormal_codes(event: &Event) -> Vec<String> {
+pub(crate) fn abnormal_codes(event: &Event) -> Vec<String> {
     match &event.kind {
         EventKind::HandoverAcceptance(acceptance) => acceptance.abnormal.iter().map(|u| u.code.clone()).collect(),
         EventKind::Excursion(_) | EventKind::HandoverReceipt(_) | EventKind::Correction { .. } => Vec::new(),

@@ -1,9 +1,11 @@
 //! What the village assistants' work needs from the server: `GET /v1/piece-counts` (paid per
 //! record) and `GET /v1/phi-flags` (sprayings whose pre-harvest interval was not over at harvest).
-//! Both run the core's pure rules (`fieldtrace_core::pieces`, `fieldtrace_core::farm`) over the
-//! co-op's events, so the server says exactly what the phones say.
+//! Both follow the core's pure rules (`fieldtrace_core::pieces`, `fieldtrace_core::farm`), so the
+//! server says exactly what the phones say: piece counts as the projector keeps them per day, the
+//! flags over the farm records and the harvests of the lots they name.
 
 use super::auth::AuthedDevice;
+use crate::projection::phi_inputs;
 use crate::storage::Storage;
 use crate::ApiError;
 use crate::AppState;
@@ -11,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::Json;
 use fieldtrace_core::farm::{phi_flags, PhiFlag};
 use fieldtrace_core::model::{LotId, PartyId, Role};
-use fieldtrace_core::pieces::{piece_counts, Month, PieceCounts};
+use fieldtrace_core::pieces::{DayPieces, Month, PieceCounts};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
@@ -37,8 +39,18 @@ pub async fn piece_counts_of<S: Storage>(
             message: format!("a {} may see only their own piece counts", device.role.key()),
         });
     }
-    let view = state.coop_view(&device.coop).await?;
-    Ok(Json(piece_counts(view.events.iter(), &party, month)))
+    // The projected counts of the month: the same rule (`fieldtrace_core::pieces`), kept per day.
+    state.projector.catch_up(state.storage.as_ref(), &device.coop).await?;
+    let days = state
+        .storage
+        .piece_days(&device.coop, Some(party.0.clone()), format!("{month}-01"), format!("{month}-31"))
+        .await?;
+    Ok(Json(PieceCounts {
+        party: party.0,
+        month: month.to_string(),
+        total: days.iter().map(|d| d.pieces).sum(),
+        days: days.into_iter().map(|d| DayPieces { date: d.day, pieces: d.pieces }).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,9 +70,9 @@ pub async fn phi_flags_of<S: Storage>(
     AuthedDevice(device): AuthedDevice,
     Query(query): Query<PhiQuery>,
 ) -> Result<Json<PhiFlags>, ApiError> {
-    let view = state.coop_view(&device.coop).await?;
+    let events = phi_inputs(state.storage.as_ref(), &device.coop).await?;
     let lot = query.lot.map(LotId);
-    let flags = phi_flags(view.events.iter())
+    let flags = phi_flags(events.iter())
         .into_iter()
         .filter(|flag| lot.is_none() || flag.lot == lot || flag.harvest_lot == lot)
         .collect();

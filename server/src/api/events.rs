@@ -73,7 +73,9 @@ pub async fn push<S: Storage>(
         state.storage.push(&device.coop, device.id, allowed, state.config.clock.now_ms()).await?
     };
     if outcomes.iter().any(|o| matches!(o, PushOutcome::Accepted(_))) {
-        // Committed: the alert task reads the new events from the database, off this request.
+        // Committed: the projector and the alert task read the new events from the database,
+        // off this request.
+        state.project_soon(&device.coop);
         state.alerts.nudge();
     }
     let (mut accepted, mut known) = (0, 0);

@@ -9,6 +9,7 @@
 
 pub mod mapping;
 
+use crate::storage::Registers;
 use fieldtrace_core::fold::{fold, fold_with_lineage, ReplicaState};
 use fieldtrace_core::model::{EntityKind, Event, EventId, EventKind};
 use serde_json::{json, Map, Value};
@@ -36,7 +37,22 @@ pub fn context() -> Value {
 /// document's creation time (RFC 3339).
 pub fn export_lot(events: &[Event], lot: &str, options: &ExportOptions, created: &str) -> Value {
     let state = fold(events);
-    let selected = lot_events(events, &state, lot);
+    let units = lot_units(&state, lot);
+    export_lot_events(events, &units, state.registers.get(&(EntityKind::Lot, lot.to_owned())), lot, options, created)
+}
+
+/// The same document from the lot's own events (`projection::LotEvents`: those filed under the
+/// lot or concerning its units, with their corrections), its units and its registers, as the
+/// server exports it without reading the co-op's log.
+pub fn export_lot_events(
+    events: &[Event],
+    units: &BTreeSet<String>,
+    registers: Option<&Registers>,
+    lot: &str,
+    options: &ExportOptions,
+    created: &str,
+) -> Value {
+    let selected = lot_events(events, units, lot);
     let corrections: BTreeMap<EventId, &Event> =
         events.iter().filter_map(|e| e.kind.voids().map(|voided| (voided, e))).collect();
     let mut list = Vec::new();
@@ -51,7 +67,7 @@ pub fn export_lot(events: &[Event], lot: &str, options: &ExportOptions, created:
     document.insert("type".into(), json!("EPCISDocument"));
     document.insert("schemaVersion".into(), json!("2.0"));
     document.insert("creationDate".into(), json!(created));
-    document.insert(format!("{}:lot", mapping::PREFIX), lot_master_data(&state, lot));
+    document.insert(format!("{}:lot", mapping::PREFIX), lot_master_data(registers, lot));
     document.insert("epcisBody".into(), json!({ "eventList": list }));
     Value::Object(document)
 }
@@ -60,14 +76,8 @@ pub fn export_lot(events: &[Event], lot: &str, options: &ExportOptions, created:
 /// the fold tells it — its own events and those on the containers it was inside at the time (a
 /// box scanned at loading moves its kiwis; a box event after a kiwi was unpacked does not).
 /// Voided events are included: they are exported with an errorDeclaration.
-pub fn lot_events<'a>(events: &'a [Event], state: &ReplicaState, lot: &str) -> Vec<&'a Event> {
-    let lot_units: BTreeSet<String> = state
-        .units
-        .iter()
-        .filter(|(_, unit)| unit.lot.as_ref().is_some_and(|l| l.0 == lot))
-        .map(|(code, _)| code.clone())
-        .collect();
-    let (_, lineage) = fold_with_lineage(events, &lot_units);
+pub fn lot_events<'a>(events: &'a [Event], lot_units: &BTreeSet<String>, lot: &str) -> Vec<&'a Event> {
+    let (_, lineage) = fold_with_lineage(events, lot_units);
     let in_history: BTreeSet<EventId> = lineage.values().flatten().map(|h| h.event).collect();
     let mut seen = BTreeSet::new();
     let mut selected: Vec<&Event> = events
@@ -80,11 +90,21 @@ pub fn lot_events<'a>(events: &'a [Event], state: &ReplicaState, lot: &str) -> V
     selected
 }
 
+/// The codes whose lot is `lot` in `state`.
+pub fn lot_units(state: &ReplicaState, lot: &str) -> BTreeSet<String> {
+    state
+        .units
+        .iter()
+        .filter(|(_, unit)| unit.lot.as_ref().is_some_and(|l| l.0 == lot))
+        .map(|(code, _)| code.clone())
+        .collect()
+}
+
 /// The lot's register fields as the fold settled them (`id` plus product, farm, …).
-fn lot_master_data(state: &ReplicaState, lot: &str) -> Value {
+fn lot_master_data(registers: Option<&Registers>, lot: &str) -> Value {
     let mut fields = Map::new();
     fields.insert("id".into(), json!(lot));
-    if let Some(registers) = state.registers.get(&(EntityKind::Lot, lot.to_owned())) {
+    if let Some(registers) = registers {
         for (field, value) in registers {
             if let Some(value) = &value.value {
                 fields.insert(field.clone(), json!(value));

@@ -20,12 +20,14 @@
 //! old and new row. Work per batch is proportional to the histories it touches, not to the log.
 
 mod plan;
+mod read;
 
 use crate::storage::{ProjectionProgress, Storage, StorageError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-pub use plan::project_batch;
+pub use plan::{decode as decode_rows, decode_pulled, project_batch};
+pub use read::{farm_records, phi_inputs, Histories, LotEvents};
 
 /// Events projected per transaction: large enough to amortize look-ups, small enough that a
 /// reader waiting behind a catch-up waits briefly.

@@ -1,9 +1,13 @@
 //! One projector batch: which units and entities the events can change, their new rows, and the
 //! lot counters' movement (see the module docs of `projection` for why this is exact).
 
-use crate::storage::{LotDelta, ProjectionBatch, Registers, Storage, StorageError, UnitRow};
+use crate::analytics::{counts, unit_histories};
+use crate::storage::{
+    LotDelta, PieceDay, ProjectionBatch, Registers, Storage, StorageError, StoredEventRow, UnitLossRow, UnitRow,
+};
 use fieldtrace_core::fold::{fold, ReplicaState};
-use fieldtrace_core::model::{EntityKind, Event, EventKind};
+use fieldtrace_core::model::{EntityKind, Event, EventKind, PartyId};
+use fieldtrace_core::pieces::{piece_counts, piece_day, Month};
 use fieldtrace_core::sync::wire;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +19,7 @@ pub async fn project_batch<S: Storage>(
     limit: usize,
 ) -> Result<i64, StorageError> {
     let page = storage.pull(coop, from_seq, limit).await?;
-    let events = decode(&page.encoded)?;
+    let events = decode_all(page.encoded.iter().map(Vec::as_slice))?;
     let mut touched = Touched::default();
     for event in &events {
         touched.note(event);
@@ -28,6 +32,7 @@ pub async fn project_batch<S: Storage>(
         }
     }
     let mut batch = ProjectionBatch { from_seq, through_seq: page.next_after, ..ProjectionBatch::default() };
+    project_pieces(storage, coop, touched.piece_days, &mut batch).await?;
     project_units(storage, coop, touched.codes, &mut batch).await?;
     project_registers(storage, coop, touched.entities, &mut batch).await?;
     storage.apply_projection(coop, batch).await?;
@@ -40,18 +45,28 @@ struct Touched {
     /// Codes named; everything ever packed into them is affected too.
     codes: BTreeSet<String>,
     entities: BTreeSet<(EntityKind, String)>,
+    /// (recorder party, piece day) whose pieces need recounting.
+    piece_days: BTreeSet<(String, String)>,
 }
 
 impl Touched {
     fn note(&mut self, event: &Event) {
+        if let Some(day) = piece_day(event) {
+            self.piece_days.insert((event.recorder.party.0.clone(), day.format("%Y-%m-%d").to_string()));
+        }
         match &event.kind {
             EventKind::Update(update) => {
                 self.entities.insert((update.entity, update.id.clone()));
             }
             // A pack or unpack changes the units it names and what is inside them, never the
-            // container's own row: where the container sits can only change through a cycle it
-            // would close, and then it was itself packed into the unit before, so it is among
-            // the unit's descendants, which are re-projected anyway.
+            // container's own fold row: where the container sits can only change through a
+            // cycle it would close, and then it was itself packed into the unit before, so it
+            // is among the unit's descendants, which are re-projected anyway. Its loss history
+            // does change: a code that ever held something is no unit of its own.
+            EventKind::Aggregation { parent, .. } => {
+                self.codes.extend(event.codes.iter().cloned());
+                self.codes.insert(parent.clone());
+            }
             _ => self.codes.extend(event.codes.iter().cloned()),
         }
     }
@@ -71,6 +86,7 @@ async fn project_units<S: Storage>(
     let affected: Vec<String> = affected.into_iter().collect();
     let concerning = decode(&storage.concerning_events(coop, affected.clone()).await?)?;
     let state = fold(&concerning);
+    project_losses(storage, coop, &concerning, &affected, batch).await?;
     let old: BTreeMap<String, UnitRow> =
         storage.unit_rows(coop, affected.clone()).await?.into_iter().map(|row| (row.code.clone(), row)).collect();
     let mut lots: BTreeMap<String, LotDelta> = BTreeMap::new();
@@ -85,6 +101,57 @@ async fn project_units<S: Storage>(
         batch.units.push((code, new));
     }
     batch.lots = lots.into_values().collect();
+    Ok(())
+}
+
+/// Recounts the pieces of each (party, day) from the events that party recorded that day.
+async fn project_pieces<S: Storage>(
+    storage: &S,
+    coop: &str,
+    pairs: BTreeSet<(String, String)>,
+    batch: &mut ProjectionBatch,
+) -> Result<(), StorageError> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let events = decode(&storage.recorded_on(coop, pairs.iter().cloned().collect()).await?)?;
+    for (party, day) in pairs {
+        let month = day.get(..7).and_then(Month::parse);
+        let counts = month.map(|month| piece_counts(&events, &PartyId(party.clone()), month));
+        let pieces = counts.and_then(|c| c.days.into_iter().find(|d| d.date == day)).map_or(0, |d| d.pieces);
+        batch.pieces.push(PieceDay { party, day, pieces });
+    }
+    Ok(())
+}
+
+/// The affected units' loss histories from their concerning events (exact for them, as their
+/// fold rows are), and the counters' changes.
+async fn project_losses<S: Storage>(
+    storage: &S,
+    coop: &str,
+    concerning: &[Event],
+    affected: &[String],
+    batch: &mut ProjectionBatch,
+) -> Result<(), StorageError> {
+    let wanted: BTreeSet<&str> = affected.iter().map(String::as_str).collect();
+    let new: BTreeMap<String, UnitLossRow> = unit_histories(concerning)
+        .iter()
+        .filter(|history| wanted.contains(history.code.as_str()))
+        .map(|history| (history.code.clone(), counts::loss_row(history)))
+        .collect();
+    let old: BTreeMap<String, UnitLossRow> =
+        storage.unit_losses(coop, affected.to_vec()).await?.into_iter().map(|row| (row.code.clone(), row)).collect();
+    let mut changes = Vec::new();
+    for code in affected {
+        let (before, after) = (old.get(code), new.get(code));
+        if before == after {
+            continue;
+        }
+        changes.extend(before.into_iter().flat_map(|row| counts::contributions(row, -1)));
+        changes.extend(after.into_iter().flat_map(|row| counts::contributions(row, 1)));
+        batch.losses.push((code.clone(), after.cloned()));
+    }
+    batch.loss_counts = counts::merge(changes);
     Ok(())
 }
 
@@ -130,8 +197,17 @@ async fn project_registers<S: Storage>(
     Ok(())
 }
 
+/// Stored rows' events, decoded.
+pub fn decode(rows: &[StoredEventRow]) -> Result<Vec<Event>, StorageError> {
+    decode_all(rows.iter().map(|row| row.encoded.as_slice()))
+}
+
+/// A pulled page's events, decoded.
+pub fn decode_pulled(encoded: &[Vec<u8>]) -> Result<Vec<Event>, StorageError> {
+    decode_all(encoded.iter().map(Vec::as_slice))
+}
+
 /// Stored events, decoded. They were validated on the way in: failing here is corruption.
-pub(crate) fn decode(encoded: &[Vec<u8>]) -> Result<Vec<Event>, StorageError> {
-    wire::decode_stored_events(encoded.iter().map(Vec::as_slice))
-        .map_err(|e| StorageError::Backend(format!("stored event does not decode: {e}")))
+fn decode_all<'a>(encoded: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Event>, StorageError> {
+    wire::decode_stored_events(encoded).map_err(|e| StorageError::Backend(format!("stored event does not decode: {e}")))
 }

@@ -4,13 +4,16 @@
 //! the same rows again.
 
 use super::Projector;
+use crate::analytics::{counts, unit_histories};
 use crate::projection::plan::unit_row;
 use crate::storage::prelude::*;
-use crate::storage::{LotStats, ProjectionDump};
+use crate::storage::{LotStats, PieceDay, ProjectionDump};
 use chrono::DateTime;
+use chrono::Datelike;
 use fieldtrace_core::clock::HlcTimestamp;
-use fieldtrace_core::fold::{fold, ReplicaState};
+use fieldtrace_core::fold::fold;
 use fieldtrace_core::model::*;
+use fieldtrace_core::pieces::{piece_counts, piece_day, Month};
 use fieldtrace_store_sqlite::SqliteStorage;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,7 +62,8 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn base(kind: EventKind, codes: Vec<String>, wall: u64, device: DeviceId) -> Event {
-    let at = DateTime::parse_from_rfc3339("2026-09-10T07:00:00+08:00").expect("time");
+    let start = DateTime::parse_from_rfc3339("2026-09-10T07:00:00+08:00").expect("time");
+    let at = start + chrono::Duration::milliseconds(i64::try_from(wall).unwrap_or(0));
     Event {
         id: EventId::new(),
         kind,
@@ -83,8 +87,11 @@ fn events_of(ops: &[(Op, u64, usize)]) -> Vec<Event> {
     let devices = [DeviceId::new(), DeviceId::new(), DeviceId::new()];
     let steps = [BizStep::Harvesting, BizStep::Packing, BizStep::Loading, BizStep::Receiving];
     let mut events: Vec<Event> = Vec::new();
-    for (op, wall, device) in ops {
-        let device = devices[device % devices.len()];
+    for (op, wall, device_no) in ops {
+        let device = devices[device_no % devices.len()];
+        // Two recorders (piece counts), over several days (piece days, loss days).
+        let recorder = ["farmer-li", "assistant-wang"][device_no % 2];
+        let wall = &(wall * 5 * 3_600_000);
         let code = |i: &usize| CODES[*i].to_owned();
         let event = match op {
             Op::Report { code: c, abnormal, lot, step } => {
@@ -93,6 +100,11 @@ fn events_of(ops: &[(Op, u64, usize)]) -> Vec<Event> {
                 event.disposition =
                     Some(if *abnormal { Disposition::Abnormal(AbnormalReason::Bruised) } else { Disposition::Normal });
                 event.lot = lot.map(|l| LotId::new(format!("K-{l}")));
+                // Drivers load and receive: their custody is in the loss histories.
+                if *step >= 2 {
+                    let driver = PartyId::new(["driver-zhao", "driver-sun"][*step - 2]);
+                    event.actor = Actor { party: driver, role: Role::Driver };
+                }
                 event
             }
             Op::OnContainer { code: c, sensor } => {
@@ -126,13 +138,32 @@ fn events_of(ops: &[(Op, u64, usize)]) -> Vec<Event> {
                 base(EventKind::Update(update), Vec::new(), *wall, device)
             }
         };
+        let mut event = event;
+        event.recorder.party = PartyId::new(recorder);
         events.push(event);
     }
     events
 }
 
-/// What the projection tables must hold for `state` (the full fold).
-fn expected(state: &ReplicaState) -> ProjectionDump {
+/// What the projection tables must hold for `events` (folded whole).
+fn expected(events: &[&Event]) -> ProjectionDump {
+    let state = &fold(events.iter().copied());
+    let owned: Vec<Event> = events.iter().map(|e| (*e).clone()).collect();
+    let histories = unit_histories(&owned);
+    let losses: Vec<_> = histories.iter().map(counts::loss_row).collect();
+    let mut loss_counts = counts::merge(losses.iter().flat_map(|row| counts::contributions(row, 1)));
+    loss_counts.sort();
+    let parties: BTreeSet<PartyId> = owned.iter().map(|e| e.recorder.party.clone()).collect();
+    let mut pieces = Vec::new();
+    for party in &parties {
+        let months: BTreeSet<Month> =
+            owned.iter().filter_map(piece_day).filter_map(|d| Month::new(d.year(), d.month())).collect();
+        for month in months {
+            for day in piece_counts(&owned, party, month).days {
+                pieces.push(PieceDay { party: party.0.clone(), day: day.date, pieces: day.pieces });
+            }
+        }
+    }
     let codes: BTreeSet<&String> = state.units.keys().chain(state.containers.keys()).collect();
     let units: Vec<_> = codes.into_iter().filter_map(|code| unit_row(state, code)).collect();
     let mut lots: BTreeMap<String, LotStats> = BTreeMap::new();
@@ -150,6 +181,9 @@ fn expected(state: &ReplicaState) -> ProjectionDump {
         registers: state.registers.clone(),
         voided: state.voided.iter().copied().collect(),
         lots: lots.into_values().collect(),
+        losses,
+        loss_counts,
+        pieces,
     }
 }
 
@@ -170,7 +204,7 @@ async fn check(events: Vec<Event>, arrival: Vec<usize>, cuts: Vec<(usize, bool)>
         }
     }
     let stored: Vec<&Event> = arriving.iter().collect();
-    let want = expected(&fold(stored));
+    let want = expected(&stored);
     let got = storage.projection_dump("coop").await.expect("dump");
     prop_assert_eq!(&got, &want);
     projector.reproject(&storage, "coop", |_| {}).await.expect("reproject");

@@ -32,6 +32,15 @@ CREATE TABLE entity_updates (
     PRIMARY KEY (coop_id, kind, entity, seq)
 ) STRICT, WITHOUT ROWID;
 
+-- Which events each party recorded on each piece day (`fieldtrace_core::pieces::piece_day`).
+CREATE TABLE recorded_on (
+    coop_id TEXT    NOT NULL,
+    party   TEXT    NOT NULL,
+    day     TEXT    NOT NULL,      -- YYYY-MM-DD
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (coop_id, party, day, seq)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE projection_checkpoints (
     coop_id TEXT PRIMARY KEY,
     seq     INTEGER NOT NULL       -- every event up to this sequence number is projected
@@ -80,4 +89,43 @@ CREATE TABLE registers (
     value   TEXT,
     set_by  TEXT NOT NULL,
     PRIMARY KEY (coop_id, kind, entity, field)
+) STRICT, WITHOUT ROWID;
+-- Published photos are found by the register naming them.
+CREATE INDEX registers_by_photo ON registers (coop_id, value) WHERE field = 'photo';
+-- The near-expiry check finds lots by date (`YYYY-MM-DD` sorts as text).
+CREATE INDEX registers_by_expiry ON registers (coop_id, value) WHERE field = 'expiry_date';
+-- A lot's page and export read the events filed under it.
+CREATE INDEX events_by_lot ON events (coop_id, lot_id) WHERE lot_id IS NOT NULL;
+
+-- Loss analytics (`fieldtrace_server::analytics`): each unit's loss history, and counters by first
+-- day, lot, dimension ('all', 'stage', 'driver') and key that the loss page sums, filtered by day.
+CREATE TABLE unit_losses (
+    coop_id   TEXT NOT NULL,
+    code      TEXT NOT NULL,
+    lot       TEXT,
+    first_day TEXT NOT NULL,
+    stages    TEXT NOT NULL,     -- JSON: stage key -> found abnormal
+    drivers   TEXT NOT NULL,     -- JSON: driver party -> found abnormal
+    PRIMARY KEY (coop_id, code)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE loss_counts (
+    coop_id   TEXT    NOT NULL,
+    day       TEXT    NOT NULL,
+    lot       TEXT    NOT NULL,  -- '' for units without a lot
+    dimension TEXT    NOT NULL,
+    key       TEXT    NOT NULL,
+    units     INTEGER NOT NULL,
+    abnormal  INTEGER NOT NULL,
+    PRIMARY KEY (coop_id, day, lot, dimension, key)
+) STRICT, WITHOUT ROWID;
+
+-- Village assistants' pieces (paid per record) per party and day, as `fieldtrace_core::pieces`
+-- counts them.
+CREATE TABLE piece_days (
+    coop_id TEXT    NOT NULL,
+    party   TEXT    NOT NULL,
+    day     TEXT    NOT NULL,
+    pieces  INTEGER NOT NULL,
+    PRIMARY KEY (coop_id, party, day)
 ) STRICT, WITHOUT ROWID;

@@ -2,7 +2,9 @@
 
 use fieldtrace_core::fold::{FieldState, UnitState};
 use fieldtrace_core::model::{BizStep, Disposition, EventId, LotId};
-use fieldtrace_server_store::{LotStats, ProjectionBatch, Registers, StorageError, StorageResult, UnitRow};
+use fieldtrace_server_store::{
+    LossCount, LossDimension, LotStats, ProjectionBatch, Registers, StorageError, StorageResult, UnitLossRow, UnitRow,
+};
 use rusqlite::{params, Connection, Params, Row, Transaction};
 use std::collections::BTreeMap;
 
@@ -100,6 +102,23 @@ pub(super) fn write_batch(tx: &Transaction<'_>, coop: &str, batch: &ProjectionBa
     // Counters that fell to zero are rows the full fold would not have.
     tx.execute("DELETE FROM lot_stats WHERE coop_id = ?1 AND units = 0", [coop])?;
     tx.execute("DELETE FROM lot_steps WHERE coop_id = ?1 AND units = 0", [coop])?;
+    write_losses(tx, coop, batch)?;
+    let mut set_pieces =
+        tx.prepare_cached("INSERT OR REPLACE INTO piece_days (coop_id, party, day, pieces) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut clear_pieces =
+        tx.prepare_cached("DELETE FROM piece_days WHERE coop_id = ?1 AND party = ?2 AND day = ?3")?;
+    for piece in &batch.pieces {
+        if piece.pieces == 0 {
+            clear_pieces.execute(params![coop, piece.party, piece.day])?;
+        } else {
+            set_pieces.execute(params![
+                coop,
+                piece.party,
+                piece.day,
+                i64::try_from(piece.pieces).unwrap_or(i64::MAX)
+            ])?;
+        }
+    }
     tx.execute(
         "INSERT INTO projection_checkpoints (coop_id, seq) VALUES (?1, ?2)
          ON CONFLICT (coop_id) DO UPDATE SET seq = excluded.seq",
@@ -153,4 +172,82 @@ pub(super) fn read_registers(
         found.entry(entity).or_default().insert(field, FieldState { value, set_by });
     }
     Ok(found)
+}
+
+pub(super) const LOSS_COLUMNS: &str = "code, lot, first_day, stages, drivers";
+
+fn json_map(map: &BTreeMap<String, bool>) -> StorageResult<String> {
+    serde_json::to_string(map).map_err(|e| StorageError::Backend(format!("encoding a loss history: {e}")))
+}
+
+/// One `unit_losses` row (selected as [`LOSS_COLUMNS`]).
+pub(super) fn loss_from_row(row: &Row<'_>) -> rusqlite::Result<StorageResult<UnitLossRow>> {
+    let (code, lot, first_day): (String, Option<String>, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+    let (stages, drivers): (String, String) = (row.get(3)?, row.get(4)?);
+    let map =
+        |text: &str| serde_json::from_str::<BTreeMap<String, bool>>(text).map_err(|_| corrupt("loss history", text));
+    Ok((|| Ok(UnitLossRow { code, lot, first_day, stages: map(&stages)?, drivers: map(&drivers)? }))())
+}
+
+/// One `loss_counts` row (selected as `day, lot, dimension, key, units, abnormal`).
+pub(super) fn loss_count_from_row(row: &Row<'_>) -> rusqlite::Result<StorageResult<LossCount>> {
+    let dimension: String = row.get(2)?;
+    let count = LossCount {
+        day: row.get(0)?,
+        lot: row.get(1)?,
+        dimension: LossDimension::Overall,
+        key: row.get(3)?,
+        units: row.get(4)?,
+        abnormal: row.get(5)?,
+    };
+    Ok(LossDimension::from_key(&dimension)
+        .map(|dimension| LossCount { dimension, ..count })
+        .ok_or_else(|| corrupt("loss dimension", &dimension)))
+}
+
+fn write_losses(tx: &Transaction<'_>, coop: &str, batch: &ProjectionBatch) -> StorageResult<()> {
+    let mut upsert = tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO unit_losses (coop_id, {LOSS_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    ))?;
+    let mut delete = tx.prepare_cached("DELETE FROM unit_losses WHERE coop_id = ?1 AND code = ?2")?;
+    for (code, row) in &batch.losses {
+        match row {
+            Some(row) => {
+                upsert.execute(params![
+                    coop,
+                    code,
+                    row.lot,
+                    row.first_day,
+                    json_map(&row.stages)?,
+                    json_map(&row.drivers)?
+                ])?;
+            }
+            None => {
+                delete.execute(params![coop, code])?;
+            }
+        }
+    }
+    let mut add = tx.prepare_cached(
+        "INSERT INTO loss_counts (coop_id, day, lot, dimension, key, units, abnormal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (coop_id, day, lot, dimension, key)
+         DO UPDATE SET units = units + excluded.units, abnormal = abnormal + excluded.abnormal",
+    )?;
+    let mut drop_empty = tx.prepare_cached(
+        "DELETE FROM loss_counts WHERE coop_id = ?1 AND day = ?2 AND lot = ?3 AND dimension = ?4 AND key = ?5
+                                   AND units = 0",
+    )?;
+    for count in &batch.loss_counts {
+        let key = params![coop, count.day, count.lot, count.dimension.key(), count.key];
+        add.execute(params![
+            coop,
+            count.day,
+            count.lot,
+            count.dimension.key(),
+            count.key,
+            count.units,
+            count.abnormal
+        ])?;
+        drop_empty.execute(key)?;
+    }
+    Ok(())
 }

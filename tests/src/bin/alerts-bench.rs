@@ -11,6 +11,7 @@
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
 use fieldtrace_server::alerts::dispatch::evaluate;
+use fieldtrace_server::projection::Projector;
 use fieldtrace_server::storage::prelude::*;
 use fieldtrace_server::ServerConfig;
 use fieldtrace_store_sqlite::SqliteStorage;
@@ -61,24 +62,25 @@ async fn run(total: u64) -> Result<serde_json::Value, String> {
         storage.push(COOP, driver, batch, 0).await.map_err(|e| e.to_string())?;
     }
     let config = ServerConfig::default();
+    let projector = Projector::new();
     let started = Instant::now();
-    let filed = evaluate(&storage, &config, true).await.map_err(|e| e.to_string())?;
+    let filed = evaluate(&storage, &config, &projector, true).await.map_err(|e| e.to_string())?;
     let first_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let one = event("driver-zhao", driver, total + 1, "t/C0000003".into(), "K-3".into(), true);
     storage.push(COOP, driver, vec![one], 0).await.map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let more = evaluate(&storage, &config, false).await.map_err(|e| e.to_string())?;
+    let more = evaluate(&storage, &config, &projector, false).await.map_err(|e| e.to_string())?;
     let incremental_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let normal = event("driver-zhao", driver, total + 2, "t/C0000004".into(), "K-4".into(), false);
     storage.push(COOP, driver, vec![normal], 0).await.map_err(|e| e.to_string())?;
     let started = Instant::now();
-    evaluate(&storage, &config, false).await.map_err(|e| e.to_string())?;
+    evaluate(&storage, &config, &projector, false).await.map_err(|e| e.to_string())?;
     let normal_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let started = Instant::now();
-    evaluate(&storage, &config, true).await.map_err(|e| e.to_string())?;
+    evaluate(&storage, &config, &projector, true).await.map_err(|e| e.to_string())?;
     let idle_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(json!({
         "events": total,

@@ -1,10 +1,11 @@
-//! What every part of the lot page reads: the co-op's fold, the lot's units and each event of the
+//! What every part of the lot page reads: the fold of the lot's events, the lot's units and each event of the
 //! lot's history — events filed under the lot, and every lot unit's history as the fold tells it
 //! (`fold_with_lineage`: its own events and those of the containers it was inside at the time).
 
 use chrono::{DateTime, FixedOffset};
 use fieldtrace_core::fold::{fold_with_lineage, ReplicaState};
 use fieldtrace_core::model::{EntityKind, Event, EventId, EventKind};
+use fieldtrace_server::storage::Registers;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct LotContext<'a> {
@@ -19,18 +20,18 @@ pub struct LotContext<'a> {
 }
 
 impl<'a> LotContext<'a> {
-    /// `None` when the co-op never named the lot nor saw anything of it.
-    pub fn new(events: &'a [Event], lot: &str, offset: FixedOffset) -> Option<Self> {
-        let lot_units: BTreeSet<String> = {
-            let state = fieldtrace_core::fold::fold(events);
-            state
-                .units
-                .iter()
-                .filter(|(_, unit)| unit.lot.as_ref().is_some_and(|l| l.0 == lot))
-                .map(|(code, _)| code.clone())
-                .collect()
-        };
-        let (state, lineage) = fold_with_lineage(events, &lot_units);
+    /// `None` when the co-op never named the lot nor saw anything of it. `events` hold at least
+    /// the events filed under the lot and those concerning its units (`lot_units`); `registers`
+    /// those of the lot and the parties the events name.
+    pub fn new(
+        events: &'a [Event],
+        lot_units: &BTreeSet<String>,
+        registers: BTreeMap<(EntityKind, String), Registers>,
+        lot: &str,
+        offset: FixedOffset,
+    ) -> Option<Self> {
+        let (mut state, lineage) = fold_with_lineage(events, lot_units);
+        state.registers = registers;
         let named = state.registers.contains_key(&(EntityKind::Lot, lot.to_owned()));
         let filed = |e: &Event| e.lot.as_ref().is_some_and(|l| l.0 == lot);
         if !named && lot_units.is_empty() && !events.iter().any(filed) {

@@ -25,13 +25,17 @@ use axum::Router;
 use chrono::{FixedOffset, Offset};
 use context::LotContext;
 use custody::CustodyRow;
-use fieldtrace_core::model::Event;
+use fieldtrace_core::model::{EntityKind, Event, EventKind};
 use fieldtrace_core::payload::percent_encode;
+use fieldtrace_server::custody::HANDOVER_KINDS;
+use fieldtrace_server::projection::LotEvents;
+use fieldtrace_server::storage::Registers;
 use fieldtrace_server::storage::{ManagerRecord, Storage};
 use fieldtrace_server::ApiError;
 use fieldtrace_server::ReadState;
 use sections::{AbnormalView, FarmView};
 use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
 use timeline::TimelineRow;
 use words::LotWords;
 
@@ -64,16 +68,23 @@ pub struct LotData {
     pub farming: Vec<FarmView>,
 }
 
-/// Assembles the page for `lot` from the co-op's `events` and custody transfers; `None` when the
-/// co-op knows no such lot.
-pub fn assemble(
-    events: &[Event],
-    transfers: &[fieldtrace_server::custody::Transfer],
-    lot: &str,
-    offset: FixedOffset,
-    lang: &str,
-) -> Option<LotData> {
-    let ctx = LotContext::new(events, lot, offset)?;
+/// What a lot's page is made from.
+pub struct LotInput<'a> {
+    /// The events filed under the lot and those concerning its units, in server order.
+    pub events: &'a [Event],
+    /// The lot's units (the codes whose lot is this one).
+    pub units: &'a BTreeSet<String>,
+    /// The registers of the lot and of the parties its events name.
+    pub registers: BTreeMap<(EntityKind, String), Registers>,
+    /// The co-op's farm records: a spraying is judged against harvests of its plot, in any lot.
+    pub farm_records: &'a [Event],
+    pub transfers: &'a [fieldtrace_server::custody::Transfer],
+}
+
+/// Assembles the page for `lot`; `None` when the co-op knows no such lot.
+pub fn assemble(input: LotInput<'_>, lot: &str, offset: FixedOffset, lang: &str) -> Option<LotData> {
+    let LotInput { events, units, registers, farm_records, transfers } = input;
+    let ctx = LotContext::new(events, units, registers, lot, offset)?;
     let w = words::for_lang(lang);
     let t = crate::trace_page::words_for(lang);
     let (series, marks) = sections::chart_data(&ctx);
@@ -114,7 +125,7 @@ pub fn assemble(
         abnormal: sections::abnormal_reports(&ctx, w, t),
         chart: svg,
         limits,
-        farming: sections::farming(&ctx, events, w),
+        farming: sections::farming(&ctx, events.iter().chain(farm_records), w),
     })
 }
 
@@ -144,20 +155,44 @@ async fn load<S: Storage>(
     asked_lang: Option<&str>,
 ) -> Result<Option<Loaded>, ApiError> {
     let (t, lang_cookie) = language(state, headers, asked_lang);
-    let view = state.coop_view(coop).await?;
-    let events = &view.events;
+    state.projected(coop).await?;
+    let storage = state.storage.as_ref();
+    let lot_events = LotEvents::of(storage, coop, lot).await?;
+    let handovers = lot_events
+        .events
+        .iter()
+        .zip(&lot_events.received_at_ms)
+        .filter(|(e, _)| HANDOVER_KINDS.contains(&e.kind.key()));
     let now = state.config.clock.now_ms();
     let filter = fieldtrace_server::custody::CustodyFilter::default();
-    let transfers = fieldtrace_server::custody::transfers(
-        state.storage.as_ref(),
-        coop,
-        &filter,
-        now,
-        state.config.unpaired_after_ms,
-    )
-    .await?;
+    let handovers = handovers.map(|(event, at)| (event.clone(), *at));
+    let transfers = fieldtrace_server::custody::transfers_from(handovers, &filter, now, state.config.unpaired_after_ms);
+    let mut entities: BTreeSet<(EntityKind, String)> = BTreeSet::from([(EntityKind::Lot, lot.to_owned())]);
+    for event in &lot_events.events {
+        entities.extend([&event.actor.party, &event.recorder.party].map(|p| (EntityKind::Party, p.0.clone())));
+        if let EventKind::Handover { from, to } = &event.kind {
+            entities.extend([from, to].map(|p| (EntityKind::Party, p.0.clone())));
+        }
+    }
+    for transfer in &transfers {
+        entities.extend(transfer.receiver.iter().map(|r| (EntityKind::Party, r.party.clone())));
+        entities.insert((EntityKind::Party, transfer.giver.party.clone()));
+    }
+    let mut registers = storage.registers_of(coop, entities.into_iter().collect()).await?;
+    let farm = registers.get(&(EntityKind::Lot, lot.to_owned())).and_then(|f| f.get("farm")?.value.clone());
+    if let Some(farm) = farm.filter(|farm| !registers.contains_key(&(EntityKind::Party, farm.clone()))) {
+        registers.extend(storage.registers_of(coop, vec![(EntityKind::Party, farm)]).await?);
+    }
+    let farm_records = fieldtrace_server::projection::farm_records(storage, coop).await?;
     let offset = FixedOffset::east_opt(state.config.display_offset_s).unwrap_or_else(|| chrono::Utc.fix());
-    let Some(mut data) = assemble(events, &transfers, lot, offset, t.lang) else { return Ok(None) };
+    let input = LotInput {
+        events: &lot_events.events,
+        units: &lot_events.units,
+        registers,
+        farm_records: &farm_records,
+        transfers: &transfers,
+    };
+    let Some(mut data) = assemble(input, lot, offset, t.lang) else { return Ok(None) };
     let photos = data.abnormal.iter_mut().flat_map(|r| r.photos.iter_mut());
     for photo in photos.chain(data.custody.iter_mut().flat_map(|r| r.photos.iter_mut())) {
         photo.ready = state.storage.photo(coop, &photo.sha256).await?.is_some_and(|p| p.complete());

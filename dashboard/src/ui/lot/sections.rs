@@ -78,10 +78,15 @@ pub struct FarmView {
     pub phi_flag: Option<String>,
 }
 
-/// The lot's farming records in causal order; `all_events` are the co-op's (a spraying is judged
-/// against every harvest of the same lot or plot).
-pub fn farming(ctx: &LotContext<'_>, all_events: &[Event], w: &LotWords) -> Vec<FarmView> {
-    let flags: BTreeMap<_, _> = phi_flags(all_events).into_iter().map(|f| (f.spraying, f)).collect();
+/// The lot's farming records in causal order; `judged_against` holds every harvest of the lot
+/// and every farm record of the co-op (a spraying is judged against every harvest of the same
+/// lot or plot).
+pub fn farming<'e>(
+    ctx: &LotContext<'_>,
+    judged_against: impl IntoIterator<Item = &'e Event>,
+    w: &LotWords,
+) -> Vec<FarmView> {
+    let flags: BTreeMap<_, _> = phi_flags(judged_against).into_iter().map(|f| (f.spraying, f)).collect();
     ctx.history
         .iter()
         .filter_map(|event| {

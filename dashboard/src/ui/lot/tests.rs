@@ -6,6 +6,7 @@
 use super::*;
 use chrono::{DateTime, Duration};
 use fieldtrace_core::clock::HlcTimestamp;
+use fieldtrace_core::fold::fold;
 use fieldtrace_core::model::*;
 use fieldtrace_server::custody::{AbnormalUnit, Holder, Transfer, TransferStatus};
 
@@ -187,7 +188,7 @@ fn cst() -> FixedOffset {
 #[test]
 fn the_custody_chain_has_each_hand_off_and_the_handover_pair() {
     let s = seeded();
-    let d = assemble(&s.events, &s.transfers, "K-1", cst(), "zh-CN").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").expect("lot");
     let summary: Vec<(String, String, String, usize)> =
         d.custody.iter().map(|r| (r.what.clone(), r.giver.clone(), r.receiver.clone(), r.units)).collect();
     let expect = |what: &str, from: &str, to: &str, units| (what.to_owned(), from.to_owned(), to.to_owned(), units);
@@ -221,7 +222,7 @@ fn an_offer_nobody_accepted_is_flagged() {
     s.transfers[0].receiver = None;
     s.transfers[0].received_count = None;
     s.transfers[0].abnormal.clear();
-    let d = assemble(&s.events, &s.transfers, "K-1", cst(), "en").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "en").expect("lot");
     let handover = d.custody.iter().find(|r| r.handover).expect("handover row");
     assert_eq!(handover.flag.as_deref(), Some("not accepted"));
     assert!(handover.problem);
@@ -232,7 +233,7 @@ fn an_offer_nobody_accepted_is_flagged() {
 #[test]
 fn the_timeline_names_actor_recorder_device_and_leaves_out_later_box_events_per_unit() {
     let s = seeded();
-    let d = assemble(&s.events, &s.transfers, "K-1", cst(), "en").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "en").expect("lot");
     // Spraying, 2 harvests, pack, reading, excursion, load, offer, bruised, unpack, deliver.
     assert_eq!(d.timeline.len(), 11, "{:#?}", d.timeline.iter().map(|r| &r.what).collect::<Vec<_>>());
     let harvest = &d.timeline[1];
@@ -252,7 +253,7 @@ fn the_timeline_names_actor_recorder_device_and_leaves_out_later_box_events_per_
 #[test]
 fn abnormal_reports_carry_their_photos_and_excursions_are_on_the_chart() {
     let s = seeded();
-    let d = assemble(&s.events, &s.transfers, "K-1", cst(), "zh-CN").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").expect("lot");
     assert_eq!(d.abnormal.len(), 1);
     let report = &d.abnormal[0];
     assert_eq!((report.reason.as_str(), report.who.as_str(), report.note.as_str()), ("碰伤", "孙记冷库", "压伤两处"));
@@ -267,7 +268,7 @@ fn abnormal_reports_carry_their_photos_and_excursions_are_on_the_chart() {
 #[test]
 fn farming_records_flag_a_spraying_whose_interval_was_not_over() {
     let s = seeded();
-    let d = assemble(&s.events, &s.transfers, "K-1", cst(), "zh-CN").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").expect("lot");
     assert_eq!(d.farming.len(), 1);
     let spray = &d.farming[0];
     assert_eq!((spray.activity.as_str(), spray.input.as_str(), spray.phi_days.as_str()), ("打药", "代森锰锌", "14 天"));
@@ -279,11 +280,25 @@ fn farming_records_flag_a_spraying_whose_interval_was_not_over() {
 #[test]
 fn unknown_lots_are_none_and_custody_csv_is_safe() {
     let s = seeded();
-    assert!(assemble(&s.events, &s.transfers, "NO-SUCH", cst(), "zh-CN").is_none());
-    let d = assemble(&s.events, &s.transfers, "K-1", cst(), "en").expect("lot");
+    assert!(from_log(&s.events, &s.transfers, "NO-SUCH", "zh-CN").is_none());
+    let d = from_log(&s.events, &s.transfers, "K-1", "en").expect("lot");
     let mut rows = d.custody.clone();
     rows[0].giver = "=cmd|' /C calc'!A0".into();
     let csv = custody::csv(&rows);
     assert!(csv.starts_with("\u{feff}step,from,to,first,last,units,boxes,abnormal,flag,trip\r\n"));
     assert!(csv.contains(",'=cmd|' /C calc'!A0,"), "{csv}");
+}
+
+/// The page as the server assembles it, from inputs computed from the whole log instead of the
+/// projection (which equals the fold of the whole log).
+fn from_log(events: &[Event], transfers: &[Transfer], lot: &str, lang: &str) -> Option<LotData> {
+    let state = fold(events);
+    let units: BTreeSet<String> = state
+        .units
+        .iter()
+        .filter(|(_, unit)| unit.lot.as_ref().is_some_and(|l| l.0 == lot))
+        .map(|(code, _)| code.clone())
+        .collect();
+    let input = LotInput { events, units: &units, registers: state.registers, farm_records: events, transfers };
+    assemble(input, lot, cst(), lang)
 }

@@ -12,6 +12,7 @@
 //! - The overall loss and the per-lot/farm/period figures count a unit abnormal if it was found
 //!   abnormal at any stage.
 
+pub mod counts;
 mod custody;
 #[cfg(test)]
 mod tests;
@@ -19,7 +20,7 @@ mod tests;
 use chrono::{Datelike, Days, NaiveDate};
 use custody::Custody;
 use fieldtrace_core::fold::{Containment, ReplicaState};
-use fieldtrace_core::model::{BizStep, Disposition, EntityKind, Event, EventId, EventKind};
+use fieldtrace_core::model::{BizStep, Disposition, Event, EventId, EventKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where along the chain a unit was when something happened to it.
@@ -44,6 +45,10 @@ impl Stage {
             Stage::Transport => "transport",
             Stage::Delivery => "delivery",
         }
+    }
+
+    pub fn from_key(key: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|stage| stage.key() == key)
     }
 
     /// The stage a business step belongs to; `None` for a check that does not move the goods
@@ -212,9 +217,9 @@ pub struct Ratio {
 }
 
 impl Ratio {
-    fn add(&mut self, abnormal: bool) {
-        self.units += 1;
-        self.abnormal += u64::from(abnormal);
+    fn absorb(&mut self, other: Ratio) {
+        self.units += other.units;
+        self.abnormal += other.abnormal;
     }
 
     /// Loss in percent, `None` when nothing was handled.
@@ -276,64 +281,11 @@ pub struct LossReport {
 }
 
 /// The co-op's loss figures for the units `filter` selects. `state` is the fold of the same
-/// events: lots' products and farms and parties' names come from its registers.
+/// events: lots' products and farms and parties' names come from its registers. Counts the
+/// histories the way the projector's counters do, then sums them (see [`counts`]).
 pub fn loss_report(histories: &[UnitHistory], state: &ReplicaState, filter: &LossFilter, period: Period) -> LossReport {
-    let field = |kind: EntityKind, id: &str, name: &str| {
-        state.registers.get(&(kind, id.to_owned())).and_then(|f| f.get(name)).and_then(|f| f.value.clone())
-    };
-    let party_name = |id: &str| field(EntityKind::Party, id, "name").unwrap_or_else(|| id.to_owned());
-    let lot_field = |lot: &Option<String>, name: &str| lot.as_deref().and_then(|l| field(EntityKind::Lot, l, name));
-
-    let mut overall = Ratio::default();
-    let mut stages: BTreeMap<Stage, Ratio> = Stage::ALL.iter().map(|s| (*s, Ratio::default())).collect();
-    let mut lots: BTreeMap<String, Ratio> = BTreeMap::new();
-    let mut farms: BTreeMap<String, Ratio> = BTreeMap::new();
-    let mut drivers: BTreeMap<String, Ratio> = BTreeMap::new();
-    let mut periods: BTreeMap<NaiveDate, Ratio> = BTreeMap::new();
-    for unit in histories {
-        let product = lot_field(&unit.lot, "product");
-        let selected = filter.from.is_none_or(|from| unit.first_day >= from)
-            && filter.to.is_none_or(|to| unit.first_day <= to)
-            && filter.product.as_ref().is_none_or(|p| product.as_ref() == Some(p));
-        if !selected {
-            continue;
-        }
-        let abnormal = unit.abnormal();
-        overall.add(abnormal);
-        for (stage, found) in &unit.stages {
-            stages.entry(*stage).or_default().add(*found);
-        }
-        lots.entry(unit.lot.clone().unwrap_or_default()).or_default().add(abnormal);
-        farms.entry(lot_field(&unit.lot, "farm").unwrap_or_default()).or_default().add(abnormal);
-        for (driver, found) in &unit.drivers {
-            drivers.entry(driver.clone()).or_default().add(*found);
-        }
-        periods.entry(period_start(unit.first_day, period)).or_default().add(abnormal);
-    }
-    let named = |map: BTreeMap<String, Ratio>| -> Vec<NamedLoss> {
-        map.into_iter()
-            .map(|(id, loss)| NamedLoss { name: if id.is_empty() { String::new() } else { party_name(&id) }, id, loss })
-            .collect()
-    };
-    LossReport {
-        overall,
-        stages: stages.into_iter().collect(),
-        lots: lots
-            .into_iter()
-            .map(|(lot, loss)| {
-                let key = (!lot.is_empty()).then(|| lot.clone());
-                LotLoss {
-                    product: lot_field(&key, "product").unwrap_or_default(),
-                    farm: lot_field(&key, "farm").map(|f| party_name(&f)).unwrap_or_default(),
-                    lot,
-                    loss,
-                }
-            })
-            .collect(),
-        farms: named(farms),
-        drivers: named(drivers),
-        periods: fill_periods(periods, period),
-    }
+    let counted = counts::merge(histories.iter().flat_map(|unit| counts::contributions(&counts::loss_row(unit), 1)));
+    counts::report_from_counts(&counted, &state.registers, filter, period)
 }
 
 /// The first day of the period `day` falls in.

@@ -15,8 +15,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::fold::fold;
 use fieldtrace_core::model::{
-    AbnormalReason, Actor, AggregationAction, DeviceId, HandoverAcceptance, LotId, PartyId, Recorder, Role, TripStage,
-    UnitCondition, Update,
+    AbnormalReason, Actor, AggregationAction, DeviceId, EntityKind, HandoverAcceptance, LotId, PartyId, Recorder, Role,
+    TripStage, UnitCondition, Update,
 };
 
 struct Chain {
