@@ -51,6 +51,37 @@ pub fn router<S: Storage>() -> Router<ReadState<S>> {
 #[derive(Debug, Default, Deserialize)]
 pub struct LotQuery {
     lang: Option<String>,
+    /// Timeline page, 1-based; default: the last (newest) page.
+    page: Option<usize>,
+}
+
+/// Timeline rows per page: a season's big lot has tens of thousands of events (the CSV export has
+/// them all).
+pub const TIMELINE_PAGE: usize = 200;
+
+/// One page of the timeline: which rows to show, and the links to the pages beside it.
+pub struct TimelinePage {
+    pub number: usize,
+    pub pages: usize,
+    pub earlier: Option<String>,
+    pub later: Option<String>,
+}
+
+impl TimelinePage {
+    /// Keeps only page `asked` (default and beyond the end: the newest) of `rows`.
+    fn cut<T>(rows: &mut Vec<T>, asked: Option<usize>, href: impl Fn(usize) -> String) -> Self {
+        let pages = rows.len().div_ceil(TIMELINE_PAGE).max(1);
+        let number = asked.unwrap_or(pages).clamp(1, pages);
+        let start = (number - 1) * TIMELINE_PAGE;
+        rows.truncate(start + TIMELINE_PAGE);
+        rows.drain(..start.min(rows.len()));
+        Self {
+            number,
+            pages,
+            earlier: (number > 1).then(|| href(number - 1)),
+            later: (number < pages).then(|| href(number + 1)),
+        }
+    }
 }
 
 /// Everything the page shows, assembled from events (pure; photos marked not ready).
@@ -138,6 +169,7 @@ struct LotView {
     lang_href: String,
     timeline_csv: String,
     custody_csv: String,
+    pager: TimelinePage,
     d: LotData,
 }
 
@@ -211,10 +243,11 @@ async fn lot_page<S: Storage>(
     Path(lot): Path<String>,
     Query(query): Query<LotQuery>,
 ) -> Result<Response, ApiError> {
-    let Some(loaded) = load(&state, &manager.coop, &lot, &headers, query.lang.as_deref()).await? else {
+    let Some(mut loaded) = load(&state, &manager.coop, &lot, &headers, query.lang.as_deref()).await? else {
         return Err(not_found(&lot));
     };
     let base = format!("/ui/lots/{}", percent_encode(&lot));
+    let pager = TimelinePage::cut(&mut loaded.data.timeline, query.page, |n| format!("{base}?page={n}#timeline"));
     let view = LotView {
         t: loaded.t,
         w: words::for_lang(loaded.t.lang),
@@ -222,6 +255,7 @@ async fn lot_page<S: Storage>(
         lang_href: format!("{base}?lang={}", loaded.t.other_lang),
         timeline_csv: format!("{base}/timeline.csv"),
         custody_csv: format!("{base}/custody.csv"),
+        pager,
         d: loaded.data,
     };
     Ok(page(StatusCode::OK, &view, loaded.lang_cookie))

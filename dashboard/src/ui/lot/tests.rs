@@ -302,3 +302,27 @@ fn from_log(events: &[Event], transfers: &[Transfer], lot: &str, lang: &str) -> 
     let input = LotInput { events, units: &units, registers: state.registers, farm_records: events, transfers };
     assemble(input, lot, cst(), lang)
 }
+
+#[test]
+fn the_timeline_shows_one_page_and_links_the_pages_beside_it() {
+    use super::{TimelinePage, TIMELINE_PAGE};
+    let all: Vec<usize> = (0..TIMELINE_PAGE * 2 + 5).collect();
+    let href = |n: usize| format!("?page={n}");
+
+    let mut newest = all.clone();
+    let page = TimelinePage::cut(&mut newest, None, href);
+    assert_eq!((page.number, page.pages), (3, 3), "by default the newest page");
+    assert_eq!(newest, all[TIMELINE_PAGE * 2..].to_vec());
+    assert_eq!((page.earlier.as_deref(), page.later.as_deref()), (Some("?page=2"), None));
+
+    let mut first = all.clone();
+    let page = TimelinePage::cut(&mut first, Some(1), href);
+    assert_eq!(first, all[..TIMELINE_PAGE].to_vec());
+    assert_eq!((page.earlier, page.later.as_deref()), (None, Some("?page=2")));
+
+    let mut beyond = all.clone();
+    assert_eq!(TimelinePage::cut(&mut beyond, Some(99), href).number, 3, "a page past the end shows the last");
+    let mut none: Vec<usize> = Vec::new();
+    let page = TimelinePage::cut(&mut none, Some(0), href);
+    assert_eq!((page.number, page.pages, page.earlier, page.later), (1, 1, None, None));
+}
