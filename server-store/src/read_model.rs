@@ -7,7 +7,7 @@
 use crate::{StorageResult, StoredEventRow};
 use fieldtrace_core::fold::{FieldState, UnitState};
 use fieldtrace_core::model::{BizStep, EntityKind, EventId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 /// One unit's projected state: the fold's [`UnitState`] and the container it is directly in now.
@@ -112,6 +112,8 @@ pub struct ProjectionBatch {
     pub loss_counts: Vec<LossCount>,
     /// Pieces recounted per (party, day); 0 removes the row.
     pub pieces: Vec<PieceDay>,
+    /// Events filed under a lot's history: (lot, seq), added (never removed).
+    pub lot_members: Vec<(String, i64)>,
 }
 
 /// One party's pieces on one day (`YYYY-MM-DD`).
@@ -142,6 +144,8 @@ pub struct ProjectionDump {
     pub losses: Vec<UnitLossRow>,
     pub loss_counts: Vec<LossCount>,
     pub pieces: Vec<PieceDay>,
+    /// (lot, event id) filed under each lot's history.
+    pub lot_members: BTreeSet<(String, EventId)>,
 }
 
 /// The backend's side of the persisted read models. Look-ups return events as stored (wire
@@ -211,6 +215,14 @@ pub trait ReadModelStore: Send + Sync + 'static {
         &self,
         coop: &str,
         entities: Vec<(EntityKind, String)>,
+    ) -> impl Future<Output = StorageResult<Vec<StoredEventRow>>> + Send;
+
+    /// The events the projector filed under `lot`'s history (those concerning its units), in
+    /// server order. A superset: readers fold them with the lot's units.
+    fn lot_member_events(
+        &self,
+        coop: &str,
+        lot: &str,
     ) -> impl Future<Output = StorageResult<Vec<StoredEventRow>>> + Send;
 
     /// The events filed under `lot` (harvest taps, farm records …), in server order.

@@ -37,10 +37,17 @@ const MIGRATIONS: &[&str] = &[
 
 #[derive(Clone)]
 pub struct SqliteStorage {
+    /// The one writer: every write is a transaction on it.
     conn: Arc<Mutex<Connection>>,
+    /// Idle read connections (file databases only): pages and look-ups read a WAL snapshot beside
+    /// the writer instead of queueing behind pushes and projector batches.
+    readers: Arc<Mutex<Vec<Connection>>>,
     /// The database file, if any: photos go in a folder beside it.
     path: Option<PathBuf>,
 }
+
+/// Read connections kept open when idle (more are opened under load and closed after).
+const IDLE_READERS: usize = 4;
 
 impl SqliteStorage {
     pub fn open(path: impl AsRef<Path>) -> StorageResult<Self> {
@@ -59,7 +66,35 @@ impl SqliteStorage {
         fieldtrace_core::store::apply_migrations(&mut conn, MIGRATIONS)
             .map_err(|err| StorageError::Backend(format!("migrating the server database: {err}")))?;
         indexes::backfill(&mut conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), path })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), readers: Arc::default(), path })
+    }
+
+    /// Runs read-only `work` on a read connection on the blocking pool. It sees every transaction
+    /// committed before it starts (WAL snapshot), so a push acknowledged before a request began is
+    /// visible to it. An in-memory database has only its writer, which then serves reads too.
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> StorageResult<T> + Send + 'static,
+    ) -> StorageResult<T> {
+        let Some(path) = self.path.clone() else {
+            return self.run(move |conn| work(conn)).await;
+        };
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let idle = readers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+            let conn = match idle {
+                Some(conn) => conn,
+                None => open_reader(&path)?,
+            };
+            let result = work(&conn);
+            let mut idle = readers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|err| StorageError::Backend(format!("storage task failed: {err}")))?
     }
 
     /// Runs `work` with the connection on the blocking thread pool.
@@ -75,6 +110,14 @@ impl SqliteStorage {
         .await
         .map_err(|err| StorageError::Backend(format!("storage task failed: {err}")))?
     }
+}
+
+/// A connection that only reads (the writer has migrated the schema already).
+fn open_reader(path: &Path) -> StorageResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;")?;
+    Ok(conn)
 }
 
 /// Decodes events as stored. Stored bytes were validated on the way in: failing to read them

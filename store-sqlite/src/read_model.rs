@@ -20,12 +20,12 @@ use std::collections::{BTreeMap, BTreeSet};
 impl ReadModelStore for SqliteStorage {
     async fn projection_progress(&self, coop: &str) -> StorageResult<ProjectionProgress> {
         let coop = coop.to_owned();
-        self.run(move |conn| progress(conn, &coop)).await
+        self.read(move |conn| progress(conn, &coop)).await
     }
 
     async fn concerning_events(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut codes: BTreeSet<String> = codes.into_iter().collect();
             codes.extend(closure(conn, &coop, &codes, Direction::Up)?);
             let mut seqs = BTreeSet::new();
@@ -42,7 +42,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn descendants_ever(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<String>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let start: BTreeSet<String> = codes.into_iter().collect();
             Ok(closure(conn, &coop, &start, Direction::Down)?.into_iter().collect())
         })
@@ -51,7 +51,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn containment_component(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<String>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut component: BTreeSet<String> = codes.into_iter().collect();
             let mut frontier = component.clone();
             while !frontier.is_empty() {
@@ -68,7 +68,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn events_by_id(&self, coop: &str, ids: Vec<EventId>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached("SELECT seq FROM events WHERE coop_id = ?1 AND id = ?2")?;
             let mut seqs = BTreeSet::new();
             for id in ids {
@@ -83,7 +83,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn corrections_of(&self, coop: &str, ids: Vec<EventId>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT seq FROM correction_targets WHERE coop_id = ?1 AND target = ?2")?;
             let mut seqs = BTreeSet::new();
@@ -99,7 +99,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn recorded_on(&self, coop: &str, pairs: Vec<(String, String)>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT seq FROM recorded_on WHERE coop_id = ?1 AND party = ?2 AND day = ?3")?;
             let mut seqs = BTreeSet::new();
@@ -121,7 +121,7 @@ impl ReadModelStore for SqliteStorage {
         to: String,
     ) -> StorageResult<Vec<PieceDay>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT party, day, pieces FROM piece_days
                  WHERE coop_id = ?1 AND (?2 IS NULL OR party = ?2) AND day >= ?3 AND day <= ?4 ORDER BY party, day",
@@ -144,7 +144,7 @@ impl ReadModelStore for SqliteStorage {
         entities: Vec<(EntityKind, String)>,
     ) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT seq FROM entity_updates WHERE coop_id = ?1 AND kind = ?2 AND entity = ?3")?;
             let mut seqs = BTreeSet::new();
@@ -158,9 +158,25 @@ impl ReadModelStore for SqliteStorage {
         .await
     }
 
+    async fn lot_member_events(&self, coop: &str, lot: &str) -> StorageResult<Vec<StoredEventRow>> {
+        let (coop, lot) = (coop.to_owned(), lot.to_owned());
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT e.seq, e.received_at_ms, e.body FROM lot_members m
+                 JOIN events e ON e.coop_id = m.coop_id AND e.seq = m.seq
+                 WHERE m.coop_id = ?1 AND m.lot = ?2 ORDER BY m.seq",
+            )?;
+            let rows = stmt.query_map(params![coop, lot], |row| {
+                Ok(StoredEventRow { seq: row.get(0)?, received_at_ms: row.get(1)?, encoded: row.get(2)? })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
     async fn lot_events(&self, coop: &str, lot: &str) -> StorageResult<Vec<StoredEventRow>> {
         let (coop, lot) = (coop.to_owned(), lot.to_owned());
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, received_at_ms, body FROM events WHERE coop_id = ?1 AND lot_id = ?2 ORDER BY seq",
             )?;
@@ -174,7 +190,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn unit_rows(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<UnitRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE coop_id = ?1 AND code = ?2");
             let mut stmt = conn.prepare_cached(&sql)?;
             let mut rows = Vec::new();
@@ -207,7 +223,16 @@ impl ReadModelStore for SqliteStorage {
         let coop = coop.to_owned();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            for table in ["units", "lot_stats", "lot_steps", "registers", "unit_losses", "loss_counts", "piece_days"] {
+            for table in [
+                "units",
+                "lot_stats",
+                "lot_steps",
+                "registers",
+                "unit_losses",
+                "loss_counts",
+                "piece_days",
+                "lot_members",
+            ] {
                 tx.execute(&format!("DELETE FROM {table} WHERE coop_id = ?1"), [&coop])?;
             }
             tx.execute(
@@ -223,7 +248,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn unit_losses(&self, coop: &str, codes: Vec<String>) -> StorageResult<Vec<UnitLossRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = format!("SELECT {LOSS_COLUMNS} FROM unit_losses WHERE coop_id = ?1 AND code = ?2");
             let mut stmt = conn.prepare_cached(&sql)?;
             let mut rows = Vec::new();
@@ -239,12 +264,12 @@ impl ReadModelStore for SqliteStorage {
 
     async fn loss_counts(&self, coop: &str, from: Option<String>, to: Option<String>) -> StorageResult<Vec<LossCount>> {
         let coop = coop.to_owned();
-        self.run(move |conn| loss_counts_between(conn, &coop, from.as_deref(), to.as_deref())).await
+        self.read(move |conn| loss_counts_between(conn, &coop, from.as_deref(), to.as_deref())).await
     }
 
     async fn lot_stats(&self, coop: &str) -> StorageResult<Vec<LotStats>> {
         let coop = coop.to_owned();
-        self.run(move |conn| lot_stats_rows(conn, &coop)).await
+        self.read(move |conn| lot_stats_rows(conn, &coop)).await
     }
 
     async fn lot_units(
@@ -255,7 +280,7 @@ impl ReadModelStore for SqliteStorage {
         limit: usize,
     ) -> StorageResult<Vec<UnitRow>> {
         let (coop, lot) = (coop.to_owned(), lot.to_owned());
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = format!(
                 "SELECT {UNIT_COLUMNS} FROM units WHERE coop_id = ?1 AND lot = ?2 AND code > ?3 ORDER BY code LIMIT ?4"
             );
@@ -273,7 +298,7 @@ impl ReadModelStore for SqliteStorage {
         entities: Vec<(EntityKind, String)>,
     ) -> StorageResult<BTreeMap<(EntityKind, String), Registers>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut found = BTreeMap::new();
             for (kind, id) in entities {
                 let sql = "SELECT entity, field, value, set_by FROM registers WHERE coop_id = ?1 AND kind = ?2 AND entity = ?3";
@@ -287,7 +312,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn registers_of_kind(&self, coop: &str, kind: EntityKind) -> StorageResult<BTreeMap<String, Registers>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = "SELECT entity, field, value, set_by FROM registers WHERE coop_id = ?1 AND kind = ?2";
             read_registers(conn, sql, params![coop, kind.key()])
         })
@@ -296,7 +321,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn lots_expiring_by(&self, coop: &str, by: &str) -> StorageResult<Vec<(String, String)>> {
         let (coop, by) = (coop.to_owned(), by.to_owned());
-        self.run(move |conn| {
+        self.read(move |conn| {
             // Dates as the co-op typed them (`YYYY-MM-DD`) sort as text; anything else in the
             // field sorts elsewhere and is ignored by the caller's date parse.
             let mut stmt = conn.prepare_cached(
@@ -311,7 +336,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn photo_is_published(&self, coop: &str, sha256: &str) -> StorageResult<bool> {
         let (coop, sha256) = (coop.to_owned(), sha256.to_owned());
-        self.run(move |conn| {
+        self.read(move |conn| {
             let published = conn.query_row(
                 "SELECT EXISTS (SELECT 1 FROM registers WHERE coop_id = ?1 AND field = 'photo' AND value = ?2
                                                           AND kind IN ('lot', 'party'))
@@ -327,7 +352,7 @@ impl ReadModelStore for SqliteStorage {
 
     async fn projection_dump(&self, coop: &str) -> StorageResult<ProjectionDump> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE coop_id = ?1 ORDER BY code");
             let units =
                 conn.prepare(&sql)?.query_map([&coop], unit_from_row)?.map(|row| row?).collect::<Result<_, _>>()?;
@@ -364,7 +389,17 @@ impl ReadModelStore for SqliteStorage {
                 })?
                 .collect::<Result<_, _>>()?;
             let lots = lot_stats_rows(conn, &coop)?;
-            Ok(ProjectionDump { units, registers, voided, lots, losses, loss_counts, pieces })
+            let mut lot_members = BTreeSet::new();
+            let mut stmt = conn.prepare(
+                "SELECT m.lot, e.id FROM lot_members m JOIN events e ON e.coop_id = m.coop_id AND e.seq = m.seq
+                 WHERE m.coop_id = ?1",
+            )?;
+            for row in stmt.query_map([&coop], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
+                let (lot, id) = row?;
+                let id = EventId::parse(&id).ok_or_else(|| StorageError::Backend(format!("event id {id:?}")))?;
+                lot_members.insert((lot, id));
+            }
+            Ok(ProjectionDump { units, registers, voided, lots, losses, loss_counts, pieces, lot_members })
         })
         .await
     }

@@ -77,6 +77,6 @@ impl ReportStore for SqliteStorage {
         lot: &str,
     ) -> StorageResult<Vec<fieldtrace_core::test_report::TestReport>> {
         let (coop, lot) = (coop.to_owned(), lot.to_owned());
-        self.run(move |conn| crate::reports::of_lot(conn, &coop, &lot)).await
+        self.read(move |conn| crate::reports::of_lot(conn, &coop, &lot)).await
     }
 }

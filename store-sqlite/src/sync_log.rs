@@ -61,7 +61,7 @@ impl SyncLog for SqliteStorage {
 
     async fn pull(&self, coop: &str, after: i64, limit: usize) -> StorageResult<EventPage> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn
                 .prepare_cached("SELECT seq, body FROM events WHERE coop_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
             let fetch = i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1;
@@ -78,7 +78,7 @@ impl SyncLog for SqliteStorage {
 
     async fn events_of_kinds(&self, coop: &str, kinds: &'static [&'static str]) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, received_at_ms, body FROM events WHERE coop_id = ?1 AND kind = ?2 ORDER BY seq",
             )?;
@@ -97,7 +97,7 @@ impl SyncLog for SqliteStorage {
 
     async fn event_ids(&self, coop: &str) -> StorageResult<Vec<EventId>> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare("SELECT id FROM events WHERE coop_id = ?1 ORDER BY seq")?;
             let ids = stmt.query_map([coop], |row| row.get::<_, String>(0))?;
             ids.map(|id| {

@@ -7,7 +7,7 @@ use rusqlite::{params, TransactionBehavior};
 impl TraceLookup for SqliteStorage {
     async fn coops_with_code(&self, code: &str) -> StorageResult<Vec<String>> {
         let code = code.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT DISTINCT coop_id FROM event_codes WHERE code = ?1 ORDER BY coop_id")?;
             let coops = stmt.query_map([code], |row| row.get(0))?.collect::<Result<_, _>>()?;

@@ -19,6 +19,7 @@
 //! entity from the entity's own updates. Lot counters move by the difference between a unit's
 //! old and new row. Work per batch is proportional to the histories it touches, not to the log.
 
+mod members;
 mod plan;
 mod read;
 

@@ -84,9 +84,15 @@ async fn project_units<S: Storage>(
     let mut affected = named.clone();
     affected.extend(storage.descendants_ever(coop, named.into_iter().collect()).await?);
     let affected: Vec<String> = affected.into_iter().collect();
-    let concerning = decode(&storage.concerning_events(coop, affected.clone()).await?)?;
+    let rows = storage.concerning_events(coop, affected.clone()).await?;
+    let concerning = decode(&rows)?;
     let state = fold(&concerning);
     project_losses(storage, coop, &concerning, &affected, batch).await?;
+    let with_lots = affected.iter().filter_map(|code| {
+        let lot = state.units.get(code)?.lot.as_ref()?;
+        Some((code.as_str(), lot.as_str()))
+    });
+    batch.lot_members = super::members::lot_members(&rows, &concerning, with_lots).into_iter().collect();
     let old: BTreeMap<String, UnitRow> =
         storage.unit_rows(coop, affected.clone()).await?.into_iter().map(|row| (row.code.clone(), row)).collect();
     let mut lots: BTreeMap<String, LotDelta> = BTreeMap::new();

@@ -89,8 +89,9 @@ impl LotEvents {
         // Records filed under the lot may be undone by corrections that name no lot.
         rows.extend(storage.corrections_of(coop, filed_ids).await?.into_iter().map(|row| (row.seq, row)));
         if !units.is_empty() {
-            let concerning = storage.concerning_events(coop, units.iter().cloned().collect()).await?;
-            rows.extend(concerning.into_iter().map(|row| (row.seq, row)));
+            // What concerns the lot's units, filed under the lot by the projector: one range scan.
+            let members = storage.lot_member_events(coop, lot).await?;
+            rows.extend(members.into_iter().map(|row| (row.seq, row)));
         }
         let rows: Vec<StoredEventRow> = rows.into_values().collect();
         Ok(Self { units, events: decode(&rows)?, received_at_ms: rows.iter().map(|row| row.received_at_ms).collect() })

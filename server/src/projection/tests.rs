@@ -184,7 +184,31 @@ fn expected(events: &[&Event]) -> ProjectionDump {
         losses,
         loss_counts,
         pieces,
+        lot_members: BTreeSet::new(),
     }
+}
+
+/// (lot, event) for every event concerning a unit of that lot in the full fold
+/// (`fold::concerning`, less the corrections of events that do not concern it).
+fn lot_members(events: &[&Event]) -> BTreeSet<(String, EventId)> {
+    let owned: Vec<Event> = events.iter().map(|e| (*e).clone()).collect();
+    let state = fold(&owned);
+    let mut members = BTreeSet::new();
+    for (code, unit) in &state.units {
+        let Some(lot) = &unit.lot else { continue };
+        let concerning = fieldtrace_core::fold::concerning(&owned, code);
+        let ids: BTreeSet<EventId> = concerning.iter().filter(|e| e.kind.voids().is_none()).map(|e| e.id).collect();
+        for event in concerning {
+            let counts = match event.kind.voids() {
+                Some(target) => ids.contains(&target),
+                None => true,
+            };
+            if counts {
+                members.insert((lot.0.clone(), event.id));
+            }
+        }
+    }
+    members
 }
 
 async fn check(events: Vec<Event>, arrival: Vec<usize>, cuts: Vec<(usize, bool)>) -> Result<(), TestCaseError> {
@@ -205,10 +229,20 @@ async fn check(events: Vec<Event>, arrival: Vec<usize>, cuts: Vec<(usize, bool)>
     }
     let stored: Vec<&Event> = arriving.iter().collect();
     let want = expected(&stored);
-    let got = storage.projection_dump("coop").await.expect("dump");
+    let members = lot_members(&stored);
+    let mut got = storage.projection_dump("coop").await.expect("dump");
+    let filed = std::mem::take(&mut got.lot_members);
     prop_assert_eq!(&got, &want);
+    prop_assert!(
+        members.is_subset(&filed),
+        "every lot unit's concerning events are filed: {:?}",
+        members.difference(&filed).collect::<Vec<_>>()
+    );
     projector.reproject(&storage, "coop", |_| {}).await.expect("reproject");
-    prop_assert_eq!(storage.projection_dump("coop").await.expect("dump"), want);
+    let mut again = storage.projection_dump("coop").await.expect("dump");
+    let filed = std::mem::take(&mut again.lot_members);
+    prop_assert_eq!(again, want);
+    prop_assert!(members.is_subset(&filed));
     Ok(())
 }
 

@@ -129,3 +129,13 @@ CREATE TABLE piece_days (
     pieces  INTEGER NOT NULL,
     PRIMARY KEY (coop_id, party, day)
 ) STRICT, WITHOUT ROWID;
+
+-- Events filed under a lot's history by the projector (those concerning its units), so a lot's
+-- page and export read them with one range scan. Insert-only (a superset; see
+-- `fieldtrace_server::projection::members`).
+CREATE TABLE lot_members (
+    coop_id TEXT    NOT NULL,
+    lot     TEXT    NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (coop_id, lot, seq)
+) STRICT, WITHOUT ROWID;
