@@ -62,7 +62,12 @@ impl SqliteStorage {
     fn init(mut conn: Connection, path: Option<PathBuf>) -> StorageResult<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
+        // A season is ~1 GB of pages: a 64 MiB page cache keeps the look-up indexes' upper levels
+        // and the hot co-op's recent pages in memory (SQLite's default is 2 MiB).
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -65536;",
+        )?;
         fieldtrace_core::store::apply_migrations(&mut conn, MIGRATIONS)
             .map_err(|err| StorageError::Backend(format!("migrating the server database: {err}")))?;
         indexes::backfill(&mut conn)?;
@@ -116,7 +121,9 @@ impl SqliteStorage {
 fn open_reader(path: &Path) -> StorageResult<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.execute_batch("PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;")?;
+    // Readers share the OS page cache; each keeps a smaller cache of its own (memory stays bounded
+    // with up to IDLE_READERS of them).
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;")?;
     Ok(conn)
 }
 

@@ -465,20 +465,26 @@ fn closure(
     Ok(found)
 }
 
-/// The events numbered `seqs` and every correction of them, in server order.
-fn with_corrections(conn: &Connection, coop: &str, mut seqs: BTreeSet<i64>) -> StorageResult<Vec<StoredEventRow>> {
-    let mut id_of = conn.prepare_cached("SELECT id FROM events WHERE coop_id = ?1 AND seq = ?2")?;
+/// The events numbered `seqs` and every correction of them, in server order: one read of each
+/// event row, one index probe for its corrections.
+fn with_corrections(conn: &Connection, coop: &str, seqs: BTreeSet<i64>) -> StorageResult<Vec<StoredEventRow>> {
+    let mut event =
+        conn.prepare_cached("SELECT id, received_at_ms, body FROM events WHERE coop_id = ?1 AND seq = ?2")?;
     let mut corrections =
         conn.prepare_cached("SELECT seq FROM correction_targets WHERE coop_id = ?1 AND target = ?2")?;
-    let mut extra = Vec::new();
-    for seq in &seqs {
-        let id: String = id_of.query_row(params![coop, seq], |row| row.get(0))?;
+    let mut found: BTreeMap<i64, StoredEventRow> = BTreeMap::new();
+    let mut extra = BTreeSet::new();
+    for seq in seqs {
+        let (id, received_at_ms, encoded): (String, i64, Vec<u8>) =
+            event.query_row(params![coop, seq], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
         for correction in corrections.query_map(params![coop, id], |row| row.get::<_, i64>(0))? {
-            extra.push(correction?);
+            extra.insert(correction?);
         }
+        found.insert(seq, StoredEventRow { seq, received_at_ms, encoded });
     }
-    seqs.extend(extra);
-    bodies(conn, coop, &seqs)
+    extra.retain(|seq| !found.contains_key(seq));
+    found.extend(bodies(conn, coop, &extra)?.into_iter().map(|row| (row.seq, row)));
+    Ok(found.into_values().collect())
 }
 
 fn bodies(conn: &Connection, coop: &str, seqs: &BTreeSet<i64>) -> StorageResult<Vec<StoredEventRow>> {

@@ -2,6 +2,7 @@
 //! independent consistency check that reads the database with plain SQL rather than trusting the
 //! store's own API.
 
+pub mod scale;
 pub mod sync_harness;
 
 use fieldtrace_core::clock::SystemClock;

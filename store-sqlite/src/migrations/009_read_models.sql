@@ -139,3 +139,6 @@ CREATE TABLE lot_members (
     seq     INTEGER NOT NULL,
     PRIMARY KEY (coop_id, lot, seq)
 ) STRICT, WITHOUT ROWID;
+
+-- The alerts page lists each alert's notifications (a scan of every notification before).
+CREATE INDEX alert_notifications_by_alert ON alert_notifications (alert_id, id);
