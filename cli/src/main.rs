@@ -13,7 +13,7 @@ mod sensors_cli;
 use clap::{Parser, Subcommand};
 use fieldtrace_cli::demo;
 use fieldtrace_cli::import::{self, ImportOptions};
-use fieldtrace_core::model::{EntityKind, Role};
+use fieldtrace_core::model::Role;
 use fieldtrace_server::storage::prelude::*;
 use fieldtrace_server::ServerConfig;
 use fieldtrace_store_sqlite::SqliteStorage;
@@ -195,19 +195,11 @@ async fn export_epcis(command: ExportCommand) -> Result<(), String> {
     // The lot's own events, units and registers, as the server exports them.
     let projector = fieldtrace_server::projection::Projector::new();
     projector.catch_up(&storage, &coop).await.map_err(|e| e.to_string())?;
-    let lot_events =
-        fieldtrace_server::projection::LotEvents::of(&storage, &coop, &lot).await.map_err(|e| e.to_string())?;
-    let registers =
-        storage.registers_of(&coop, vec![(EntityKind::Lot, lot.clone())]).await.map_err(|e| e.to_string())?;
     let options = fieldtrace_server::epcis::ExportOptions { digital_link_base, trace_base };
-    let document = fieldtrace_server::epcis::export_lot_events(
-        &lot_events.events,
-        &lot_events.units,
-        registers.get(&(EntityKind::Lot, lot.clone())),
-        &lot,
-        &options,
-        &chrono::Utc::now().to_rfc3339(),
-    );
+    let created = chrono::Utc::now().to_rfc3339();
+    let document = fieldtrace_server::epcis::export_stored_lot(&storage, &coop, &lot, &options, &created)
+        .await
+        .map_err(|e| e.to_string())?;
     let count = document["epcisBody"]["eventList"].as_array().map_or(0, Vec::len);
     if count == 0 {
         return Err(format!("co-op {coop:?} has no events for lot {lot:?}"));

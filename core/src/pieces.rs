@@ -47,6 +47,11 @@ impl Month {
         self.month
     }
 
+    /// Bounds of the month's day keys (`YYYY-MM-DD`, which sort as text), for range look-ups.
+    pub fn day_key_range(self) -> (String, String) {
+        (format!("{self}-01"), format!("{self}-31"))
+    }
+
     fn contains(self, date: NaiveDate) -> bool {
         date.year() == self.year && date.month() == self.month
     }

@@ -43,6 +43,11 @@ impl<S: Storage> AppState<S> {
         }
     }
 
+    /// Brings `coop`'s persisted read models up to every push stored before this call.
+    pub async fn projected(&self, coop: &str) -> Result<(), StorageError> {
+        self.projector.catch_up(self.storage.as_ref(), coop).await.map(|_| ())
+    }
+
     /// Projects what `coop`'s pushes stored, in the background: reads catch up themselves, this
     /// only keeps them from having to (and lets alerts see projected rows soon).
     pub fn project_soon(&self, coop: &str) {

@@ -206,9 +206,7 @@ impl AlertStore for SqliteStorage {
         self.run(move |conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT seq, received_at_ms, body FROM events WHERE coop_id = ?1 ORDER BY seq")?;
-            let rows = stmt.query_map([coop], |row| {
-                Ok(StoredEventRow { seq: row.get(0)?, received_at_ms: row.get(1)?, encoded: row.get(2)? })
-            })?;
+            let rows = stmt.query_map([coop], crate::event_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await

@@ -18,7 +18,7 @@ mod trace_lookup;
 
 use fieldtrace_core::model::Event;
 use fieldtrace_core::sync::wire;
-use fieldtrace_server_store::{CoopStore, StorageError, StorageResult};
+use fieldtrace_server_store::{CoopStore, StorageError, StorageResult, StoredEventRow};
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -125,6 +125,11 @@ fn open_reader(path: &Path) -> StorageResult<Connection> {
     // with up to IDLE_READERS of them).
     conn.execute_batch("PRAGMA query_only = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;")?;
     Ok(conn)
+}
+
+/// A stored event selected as `seq, received_at_ms, body`.
+pub(crate) fn event_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEventRow> {
+    Ok(StoredEventRow { seq: row.get(0)?, received_at_ms: row.get(1)?, encoded: row.get(2)? })
 }
 
 /// Decodes events as stored. Stored bytes were validated on the way in: failing to read them

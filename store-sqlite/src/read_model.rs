@@ -14,7 +14,7 @@ use rows::{
     loss_count_from_row, loss_from_row, lot_stats_rows, read_registers, unit_from_row, write_batch, LOSS_COLUMNS,
     UNIT_COLUMNS,
 };
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl ReadModelStore for SqliteStorage {
@@ -28,13 +28,8 @@ impl ReadModelStore for SqliteStorage {
         self.read(move |conn| {
             let mut codes: BTreeSet<String> = codes.into_iter().collect();
             codes.extend(closure(conn, &coop, &codes, Direction::Up)?);
-            let mut seqs = BTreeSet::new();
-            let mut by_code = conn.prepare_cached("SELECT seq FROM event_codes WHERE code = ?1 AND coop_id = ?2")?;
-            for code in &codes {
-                for seq in by_code.query_map(params![code, coop], |row| row.get::<_, i64>(0))? {
-                    seqs.insert(seq?);
-                }
-            }
+            let sql = "SELECT seq FROM event_codes WHERE code = ?1 AND coop_id = ?2";
+            let seqs = seqs_of(conn, sql, codes.iter().map(|code| (code.as_str(), coop.as_str())))?;
             with_corrections(conn, &coop, seqs)
         })
         .await
@@ -69,13 +64,8 @@ impl ReadModelStore for SqliteStorage {
     async fn events_by_id(&self, coop: &str, ids: Vec<EventId>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached("SELECT seq FROM events WHERE coop_id = ?1 AND id = ?2")?;
-            let mut seqs = BTreeSet::new();
-            for id in ids {
-                if let Some(seq) = stmt.query_row(params![coop, id.to_string()], |row| row.get(0)).optional()? {
-                    seqs.insert(seq);
-                }
-            }
+            let sql = "SELECT seq FROM events WHERE coop_id = ?1 AND id = ?2";
+            let seqs = seqs_of(conn, sql, ids.iter().map(|id| (coop.as_str(), id.to_string())))?;
             bodies(conn, &coop, &seqs)
         })
         .await
@@ -84,14 +74,8 @@ impl ReadModelStore for SqliteStorage {
     async fn corrections_of(&self, coop: &str, ids: Vec<EventId>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
         self.read(move |conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT seq FROM correction_targets WHERE coop_id = ?1 AND target = ?2")?;
-            let mut seqs = BTreeSet::new();
-            for id in ids {
-                for seq in stmt.query_map(params![coop, id.to_string()], |row| row.get::<_, i64>(0))? {
-                    seqs.insert(seq?);
-                }
-            }
+            let sql = "SELECT seq FROM correction_targets WHERE coop_id = ?1 AND target = ?2";
+            let seqs = seqs_of(conn, sql, ids.iter().map(|id| (coop.as_str(), id.to_string())))?;
             bodies(conn, &coop, &seqs)
         })
         .await
@@ -100,15 +84,9 @@ impl ReadModelStore for SqliteStorage {
     async fn recorded_on(&self, coop: &str, pairs: Vec<(String, String)>) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
         self.read(move |conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT seq FROM recorded_on WHERE coop_id = ?1 AND party = ?2 AND day = ?3")?;
-            let mut seqs = BTreeSet::new();
-            for (party, day) in &pairs {
-                for seq in stmt.query_map(params![coop, party, day], |row| row.get::<_, i64>(0))? {
-                    seqs.insert(seq?);
-                }
-            }
-            with_corrections(conn, &coop, seqs)
+            let sql = "SELECT seq FROM recorded_on WHERE coop_id = ?1 AND party = ?2 AND day = ?3";
+            let keys = pairs.iter().map(|(party, day)| (coop.as_str(), party.as_str(), day.as_str()));
+            with_corrections(conn, &coop, seqs_of(conn, sql, keys)?)
         })
         .await
     }
@@ -121,21 +99,7 @@ impl ReadModelStore for SqliteStorage {
         to: String,
     ) -> StorageResult<Vec<PieceDay>> {
         let coop = coop.to_owned();
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT party, day, pieces FROM piece_days
-                 WHERE coop_id = ?1 AND (?2 IS NULL OR party = ?2) AND day >= ?3 AND day <= ?4 ORDER BY party, day",
-            )?;
-            let rows = stmt.query_map(params![coop, party, from, to], |row| {
-                Ok(PieceDay {
-                    party: row.get(0)?,
-                    day: row.get(1)?,
-                    pieces: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await
+        self.read(move |conn| piece_days_between(conn, &coop, party.as_deref(), &from, &to)).await
     }
 
     async fn entity_events(
@@ -145,15 +109,9 @@ impl ReadModelStore for SqliteStorage {
     ) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
         self.read(move |conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT seq FROM entity_updates WHERE coop_id = ?1 AND kind = ?2 AND entity = ?3")?;
-            let mut seqs = BTreeSet::new();
-            for (kind, id) in &entities {
-                for seq in stmt.query_map(params![coop, kind.key(), id], |row| row.get::<_, i64>(0))? {
-                    seqs.insert(seq?);
-                }
-            }
-            with_corrections(conn, &coop, seqs)
+            let sql = "SELECT seq FROM entity_updates WHERE coop_id = ?1 AND kind = ?2 AND entity = ?3";
+            let keys = entities.iter().map(|(kind, id)| (coop.as_str(), kind.key(), id.as_str()));
+            with_corrections(conn, &coop, seqs_of(conn, sql, keys)?)
         })
         .await
     }
@@ -166,9 +124,7 @@ impl ReadModelStore for SqliteStorage {
                  JOIN events e ON e.coop_id = m.coop_id AND e.seq = m.seq
                  WHERE m.coop_id = ?1 AND m.lot = ?2 ORDER BY m.seq",
             )?;
-            let rows = stmt.query_map(params![coop, lot], |row| {
-                Ok(StoredEventRow { seq: row.get(0)?, received_at_ms: row.get(1)?, encoded: row.get(2)? })
-            })?;
+            let rows = stmt.query_map(params![coop, lot], crate::event_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
@@ -180,9 +136,7 @@ impl ReadModelStore for SqliteStorage {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, received_at_ms, body FROM events WHERE coop_id = ?1 AND lot_id = ?2 ORDER BY seq",
             )?;
-            let rows = stmt.query_map(params![coop, lot], |row| {
-                Ok(StoredEventRow { seq: row.get(0)?, received_at_ms: row.get(1)?, encoded: row.get(2)? })
-            })?;
+            let rows = stmt.query_map(params![coop, lot], crate::event_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
@@ -192,14 +146,7 @@ impl ReadModelStore for SqliteStorage {
         let coop = coop.to_owned();
         self.read(move |conn| {
             let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE coop_id = ?1 AND code = ?2");
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = Vec::new();
-            for code in codes {
-                if let Some(row) = stmt.query_row(params![coop, code], unit_from_row).optional()? {
-                    rows.push(row?);
-                }
-            }
-            Ok(rows)
+            rows_by_code(conn, &sql, &coop, codes, unit_from_row)
         })
         .await
     }
@@ -250,14 +197,7 @@ impl ReadModelStore for SqliteStorage {
         let coop = coop.to_owned();
         self.read(move |conn| {
             let sql = format!("SELECT {LOSS_COLUMNS} FROM unit_losses WHERE coop_id = ?1 AND code = ?2");
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = Vec::new();
-            for code in codes {
-                if let Some(row) = stmt.query_row(params![coop, code], loss_from_row).optional()? {
-                    rows.push(row?);
-                }
-            }
-            Ok(rows)
+            rows_by_code(conn, &sql, &coop, codes, loss_from_row)
         })
         .await
     }
@@ -378,16 +318,7 @@ impl ReadModelStore for SqliteStorage {
                 conn.prepare(&sql)?.query_map([&coop], loss_from_row)?.map(|row| row?).collect::<Result<_, _>>()?;
             let mut loss_counts = loss_counts_between(conn, &coop, None, None)?;
             loss_counts.sort();
-            let pieces = conn
-                .prepare("SELECT party, day, pieces FROM piece_days WHERE coop_id = ?1 ORDER BY party, day")?
-                .query_map([&coop], |row| {
-                    Ok(PieceDay {
-                        party: row.get(0)?,
-                        day: row.get(1)?,
-                        pieces: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
+            let pieces = piece_days_between(conn, &coop, None, "", "~")?;
             let lots = lot_stats_rows(conn, &coop)?;
             let mut lot_members = BTreeSet::new();
             let mut stmt = conn.prepare(
@@ -418,6 +349,54 @@ fn loss_counts_between(
     // Days are `YYYY-MM-DD`: '' sorts before every day and '~' after.
     let rows = stmt.query_map(params![coop, from.unwrap_or(""), to.unwrap_or("~")], loss_count_from_row)?;
     rows.map(|row| row?).collect()
+}
+
+/// The `seq` column `sql` selects for each parameter set of `keys`, as one set.
+fn seqs_of<P: Params>(conn: &Connection, sql: &str, keys: impl IntoIterator<Item = P>) -> StorageResult<BTreeSet<i64>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut seqs = BTreeSet::new();
+    for key in keys {
+        for seq in stmt.query_map(key, |row| row.get::<_, i64>(0))? {
+            seqs.insert(seq?);
+        }
+    }
+    Ok(seqs)
+}
+
+/// The row `sql` (parameters: co-op, code) selects for each of `codes` that has one.
+fn rows_by_code<T>(
+    conn: &Connection,
+    sql: &str,
+    coop: &str,
+    codes: Vec<String>,
+    from_row: fn(&Row<'_>) -> rusqlite::Result<StorageResult<T>>,
+) -> StorageResult<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = Vec::new();
+    for code in codes {
+        if let Some(row) = stmt.query_row(params![coop, code], from_row).optional()? {
+            rows.push(row?);
+        }
+    }
+    Ok(rows)
+}
+
+/// Projected pieces of `party` (or everyone) from `from` to `to`, by party and day.
+fn piece_days_between(
+    conn: &Connection,
+    coop: &str,
+    party: Option<&str>,
+    from: &str,
+    to: &str,
+) -> StorageResult<Vec<PieceDay>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT party, day, pieces FROM piece_days
+         WHERE coop_id = ?1 AND (?2 IS NULL OR party = ?2) AND day >= ?3 AND day <= ?4 ORDER BY party, day",
+    )?;
+    let rows = stmt.query_map(params![coop, party, from, to], |row| {
+        Ok(PieceDay { party: row.get(0)?, day: row.get(1)?, pieces: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0) })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn progress(conn: &Connection, coop: &str) -> StorageResult<ProjectionProgress> {

@@ -84,9 +84,7 @@ impl SyncLog for SqliteStorage {
             )?;
             let mut rows = Vec::new();
             for kind in kinds {
-                let found = stmt.query_map(params![coop, kind], |row| {
-                    Ok(StoredEventRow { seq: row.get(0)?, received_at_ms: row.get(1)?, encoded: row.get(2)? })
-                })?;
+                let found = stmt.query_map(params![coop, kind], crate::event_row)?;
                 rows.extend(found.collect::<Result<Vec<_>, _>>()?);
             }
             rows.sort_by_key(|row| row.seq);

@@ -5,7 +5,7 @@ use super::error::PayloadError;
 
 /// The check digit for `body` (the digits before it). Weights alternate 3, 1 from the right.
 /// `body` must be ASCII digits; callers check that first.
-pub(crate) fn gs1_check_digit(body: &str) -> char {
+pub fn gs1_check_digit(body: &str) -> char {
     let sum: u32 = body
         .bytes()
         .rev()

@@ -20,6 +20,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+pub use check_digit::gs1_check_digit;
 pub use digital_link::percent_encode;
 pub use error::{Expected, PayloadError};
 pub use gs1::{Gs1Key, Gs1Payload, Gs1Syntax, Gtin, ProductFormat};

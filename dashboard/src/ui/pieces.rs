@@ -93,7 +93,7 @@ async fn compute<S: Storage>(
     assistants.dedup();
     // The projected counts of the month (or all months): O(assistants × days).
     state.projected(coop).await?;
-    let (from, to) = only.map_or_else(|| (String::new(), "~".to_owned()), |m| (format!("{m}-01"), format!("{m}-31")));
+    let (from, to) = only.map_or_else(|| (String::new(), "~".to_owned()), Month::day_key_range);
     let days = state.storage.piece_days(coop, None, from, to).await?;
     let parties = assistants.iter().map(|p| (EntityKind::Party, p.0.clone())).collect();
     let names = state.storage.registers_of(coop, parties).await?;

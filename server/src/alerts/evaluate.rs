@@ -39,9 +39,9 @@ pub async fn evaluate<S: Storage>(
         }
         // Registers (lot names, expiry dates, phones) must include what the same pushes set.
         projector.catch_up(storage, &cursor.coop).await?;
-        let mut scans =
-            if new_scans { storage.scans_after(&cursor.coop, cursor.scan_rowid).await? } else { Vec::new() };
-        let scan_rowid = scans.last().map_or(cursor.scan_rowid, |(rowid, _)| *rowid);
+        let scanned = if new_scans { storage.scans_after(&cursor.coop, cursor.scan_rowid).await? } else { Vec::new() };
+        let scan_rowid = scanned.last().map_or(cursor.scan_rowid, |(rowid, _)| *rowid);
+        let mut scans: Vec<Scan> = scanned.into_iter().map(|(_, scan)| scan).collect();
         let mut expiring = if check_expiry { expiring_lots(storage, &cursor.coop, today).await? } else { Vec::new() };
         let mut after = cursor.event_seq;
         loop {
@@ -76,7 +76,7 @@ async fn expiring_lots<S: Storage>(storage: &S, coop: &str, today: NaiveDate) ->
 /// One round's input: a page of new events, the new scans, the lots to check for expiry.
 struct Round {
     fresh: Vec<Event>,
-    scans: Vec<(i64, Scan)>,
+    scans: Vec<Scan>,
     expiring: Vec<String>,
 }
 
@@ -92,13 +92,12 @@ impl Round {
         coop: &str,
         today: NaiveDate,
     ) -> Result<Vec<AlertToFile>, StorageError> {
-        let scans: Vec<Scan> = self.scans.iter().map(|(_, scan)| scan.clone()).collect();
-        let (state, related) = self.context(storage, coop, &scans).await?;
+        let (state, related) = self.context(storage, coop).await?;
         let mut found = rules::abnormal_alerts(&state, &related, &self.fresh);
         let settings = storage.alert_settings(coop).await?;
         found.extend(rules::excursion_alerts(&state, &self.fresh, settings.excursion_minutes));
         found.extend(rules::expiry_alerts(&state, today));
-        found.extend(rules::diversion_alerts(&state, &scans));
+        found.extend(rules::diversion_alerts(&state, &self.scans));
         let phone = |party: &str| {
             let fields = state.registers.get(&(EntityKind::Party, party.to_owned()))?;
             fields.get("phone")?.value.clone().filter(|phone| !phone.trim().is_empty())
@@ -116,12 +115,7 @@ impl Round {
     /// every event concerning the packing component of the abnormal codes (who handled those
     /// goods earlier), the excursions' and scans' codes (their lots), with the projected
     /// registers of every party (names, phones, the co-op's contacts) and of the lots involved.
-    async fn context<S: Storage>(
-        &self,
-        storage: &S,
-        coop: &str,
-        scans: &[Scan],
-    ) -> Result<(ReplicaState, Vec<Event>), StorageError> {
+    async fn context<S: Storage>(&self, storage: &S, coop: &str) -> Result<(ReplicaState, Vec<Event>), StorageError> {
         let abnormal: Vec<String> = self.fresh.iter().flat_map(rules::abnormal_codes).collect();
         let mut codes: BTreeSet<String> = if abnormal.is_empty() {
             BTreeSet::new()
@@ -133,7 +127,7 @@ impl Round {
                 codes.extend(event.codes.iter().cloned());
             }
         }
-        codes.extend(scans.iter().map(|scan| scan.code.clone()));
+        codes.extend(self.scans.iter().map(|scan| scan.code.clone()));
         let related = if codes.is_empty() {
             Vec::new()
         } else {

@@ -40,11 +40,9 @@ pub async fn piece_counts_of<S: Storage>(
         });
     }
     // The projected counts of the month: the same rule (`fieldtrace_core::pieces`), kept per day.
-    state.projector.catch_up(state.storage.as_ref(), &device.coop).await?;
-    let days = state
-        .storage
-        .piece_days(&device.coop, Some(party.0.clone()), format!("{month}-01"), format!("{month}-31"))
-        .await?;
+    state.projected(&device.coop).await?;
+    let (from, to) = month.day_key_range();
+    let days = state.storage.piece_days(&device.coop, Some(party.0.clone()), from, to).await?;
     Ok(Json(PieceCounts {
         party: party.0,
         month: month.to_string(),

@@ -2,8 +2,7 @@
 //! handing traceability data to buyers, platforms or regulators.
 
 use super::auth::AuthedDevice;
-use crate::epcis::{export_lot_events, ExportOptions};
-use crate::projection::LotEvents;
+use crate::epcis::{export_stored_lot, ExportOptions};
 use crate::storage::Storage;
 use crate::ApiError;
 use crate::AppState;
@@ -12,7 +11,7 @@ use axum::http::header::{CONTENT_TYPE, HOST};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use fieldtrace_core::model::{EntityKind, Role};
+use fieldtrace_core::model::Role;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -40,16 +39,13 @@ pub async fn epcis<S: Storage>(
         .filter(|lot| !lot.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("lot_missing", "name the lot to export: GET /v1/epcis?lot=<lot id>"))?;
     // The lot's own events, units and registers: never the co-op's log.
-    state.projector.catch_up(state.storage.as_ref(), &device.coop).await?;
-    let lot_events = LotEvents::of(state.storage.as_ref(), &device.coop, &lot).await?;
-    let registers = state.storage.registers_of(&device.coop, vec![(EntityKind::Lot, lot.clone())]).await?;
+    state.projected(&device.coop).await?;
     let options = ExportOptions {
         digital_link_base: state.config.digital_link_base.clone(),
         trace_base: trace_base(&state.config.public_url, &headers),
     };
     let created = chrono::Utc::now().to_rfc3339();
-    let lot_registers = registers.get(&(EntityKind::Lot, lot.clone()));
-    let document = export_lot_events(&lot_events.events, &lot_events.units, lot_registers, &lot, &options, &created);
+    let document = export_stored_lot(state.storage.as_ref(), &device.coop, &lot, &options, &created).await?;
     Ok(([(CONTENT_TYPE, EPCIS_JSON_LD)], Json(document)).into_response())
 }
 

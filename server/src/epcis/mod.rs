@@ -9,7 +9,8 @@
 
 pub mod mapping;
 
-use crate::storage::Registers;
+use crate::projection::LotEvents;
+use crate::storage::{Registers, Storage, StorageError};
 use fieldtrace_core::fold::{fold, fold_with_lineage, ReplicaState};
 use fieldtrace_core::model::{EntityKind, Event, EventId, EventKind};
 use serde_json::{json, Map, Value};
@@ -39,6 +40,21 @@ pub fn export_lot(events: &[Event], lot: &str, options: &ExportOptions, created:
     let state = fold(events);
     let units = lot_units(&state, lot);
     export_lot_events(events, &units, state.registers.get(&(EntityKind::Lot, lot.to_owned())), lot, options, created)
+}
+
+/// The document for `lot` as `coop` stores it, read from the lot's own events, units and
+/// registers (never the co-op's log). The caller brings the projection up to date first.
+pub async fn export_stored_lot<S: Storage>(
+    storage: &S,
+    coop: &str,
+    lot: &str,
+    options: &ExportOptions,
+    created: &str,
+) -> Result<Value, StorageError> {
+    let lot_events = LotEvents::of(storage, coop, lot).await?;
+    let key = (EntityKind::Lot, lot.to_owned());
+    let registers = storage.registers_of(coop, vec![key.clone()]).await?;
+    Ok(export_lot_events(&lot_events.events, &lot_events.units, registers.get(&key), lot, options, created))
 }
 
 /// The same document from the lot's own events (`projection::LotEvents`: those filed under the

@@ -83,28 +83,46 @@ impl LotEvents {
                 break;
             }
         }
-        let filed = storage.lot_events(coop, lot).await?;
-        let filed_ids = decode(&filed)?.into_iter().map(|event| event.id).collect();
-        let mut rows: BTreeMap<i64, StoredEventRow> = filed.into_iter().map(|row| (row.seq, row)).collect();
+        // Each stored row decoded once: sequence number → (arrival time, event).
+        let mut found: BTreeMap<i64, (i64, Event)> = BTreeMap::new();
+        decode_new(&mut found, storage.lot_events(coop, lot).await?)?;
         // Records filed under the lot may be undone by corrections that name no lot.
-        rows.extend(storage.corrections_of(coop, filed_ids).await?.into_iter().map(|row| (row.seq, row)));
+        let filed_ids = found.values().map(|(_, event)| event.id).collect();
+        decode_new(&mut found, storage.corrections_of(coop, filed_ids).await?)?;
         if !units.is_empty() {
             // What concerns the lot's units, filed under the lot by the projector: one range scan.
-            let members = storage.lot_member_events(coop, lot).await?;
-            rows.extend(members.into_iter().map(|row| (row.seq, row)));
+            decode_new(&mut found, storage.lot_member_events(coop, lot).await?)?;
         }
-        let rows: Vec<StoredEventRow> = rows.into_values().collect();
-        Ok(Self { units, events: decode(&rows)?, received_at_ms: rows.iter().map(|row| row.received_at_ms).collect() })
+        let (received_at_ms, events) = found.into_values().unzip();
+        Ok(Self { units, events, received_at_ms })
     }
+}
+
+/// Adds the rows not in `found` yet, decoded.
+fn decode_new(found: &mut BTreeMap<i64, (i64, Event)>, rows: Vec<StoredEventRow>) -> Result<(), StorageError> {
+    let rows: Vec<StoredEventRow> = rows.into_iter().filter(|row| !found.contains_key(&row.seq)).collect();
+    for (row, event) in rows.iter().zip(decode(&rows)?) {
+        found.insert(row.seq, (row.received_at_ms, event));
+    }
+    Ok(())
+}
+
+/// The events of `rows` and the corrections that undo any of them.
+async fn with_their_corrections<S: Storage>(
+    storage: &S,
+    coop: &str,
+    rows: Vec<StoredEventRow>,
+) -> Result<Vec<Event>, StorageError> {
+    let mut events = decode(&rows)?;
+    let ids = events.iter().map(|event| event.id).collect();
+    events.extend(decode(&storage.corrections_of(coop, ids).await?)?);
+    Ok(events)
 }
 
 /// The co-op's farm records (sprayings, fertilizing, harvest records …) and the corrections that
 /// undo them, in server order: read through the kind index, never the whole log.
 pub async fn farm_records<S: Storage>(storage: &S, coop: &str) -> Result<Vec<Event>, StorageError> {
-    let records = decode(&storage.events_of_kinds(coop, &["farm_record"]).await?)?;
-    let ids = records.iter().map(|event| event.id).collect();
-    let corrections = decode(&storage.corrections_of(coop, ids).await?)?;
-    Ok(records.into_iter().chain(corrections).collect())
+    with_their_corrections(storage, coop, storage.events_of_kinds(coop, &["farm_record"]).await?).await
 }
 
 /// What the pre-harvest-interval rule (`fieldtrace_core::farm::phi_flags`) needs: the farm
@@ -114,10 +132,7 @@ pub async fn phi_inputs<S: Storage>(storage: &S, coop: &str) -> Result<Vec<Event
     let mut events = farm_records(storage, coop).await?;
     let lots: BTreeSet<String> = events.iter().filter_map(|e| e.lot.as_ref().map(|l| l.as_str().to_owned())).collect();
     for lot in lots {
-        let filed = decode(&storage.lot_events(coop, &lot).await?)?;
-        let ids = filed.iter().map(|event| event.id).collect();
-        events.extend(decode(&storage.corrections_of(coop, ids).await?)?);
-        events.extend(filed);
+        events.extend(with_their_corrections(storage, coop, storage.lot_events(coop, &lot).await?).await?);
     }
     Ok(events)
 }

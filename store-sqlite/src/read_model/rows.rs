@@ -93,15 +93,18 @@ pub(super) fn write_batch(tx: &Transaction<'_>, coop: &str, batch: &ProjectionBa
         "INSERT INTO lot_steps (coop_id, lot, step, units) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (coop_id, lot, step) DO UPDATE SET units = units + excluded.units",
     )?;
+    // Counters that fell to zero are rows the full fold would not have: dropped where they changed.
+    let mut lot_empty = tx.prepare_cached("DELETE FROM lot_stats WHERE coop_id = ?1 AND lot = ?2 AND units = 0")?;
+    let mut step_empty =
+        tx.prepare_cached("DELETE FROM lot_steps WHERE coop_id = ?1 AND lot = ?2 AND step = ?3 AND units = 0")?;
     for delta in &batch.lots {
         lot.execute(params![coop, delta.lot, delta.units, delta.abnormal_units])?;
+        lot_empty.execute(params![coop, delta.lot])?;
         for (s, n) in &delta.steps {
             step.execute(params![coop, delta.lot, s.key(), n])?;
+            step_empty.execute(params![coop, delta.lot, s.key()])?;
         }
     }
-    // Counters that fell to zero are rows the full fold would not have.
-    tx.execute("DELETE FROM lot_stats WHERE coop_id = ?1 AND units = 0", [coop])?;
-    tx.execute("DELETE FROM lot_steps WHERE coop_id = ?1 AND units = 0", [coop])?;
     write_losses(tx, coop, batch)?;
     let mut set_pieces =
         tx.prepare_cached("INSERT OR REPLACE INTO piece_days (coop_id, party, day, pieces) VALUES (?1, ?2, ?3, ?4)")?;

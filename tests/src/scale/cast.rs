@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset};
 use fieldtrace_core::clock::{HlcTimestamp, HybridClock};
 use fieldtrace_core::model::{DeviceId, EventId, PartyId, Role};
-use fieldtrace_core::payload::TraceCode;
+use fieldtrace_core::payload::{gs1_check_digit, TraceCode};
 
 pub const COOP: &str = "coop-scale";
 pub const COOP_NAME: &str = "秦岭猕猴桃合作社（规模测试）";
@@ -94,22 +94,11 @@ pub fn trace_path(code: &str) -> String {
     format!("/{code}")
 }
 
-/// The GS1 mod-10 check digit of `body` (ASCII digits only).
-fn check_digit(body: &str) -> u32 {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b.wrapping_sub(b'0')) * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    (10 - sum % 10) % 10
-}
-
 /// An SSCC label's code key, `/00/{sscc}`: extension digit `extension` (0 boxes, 1 pallets),
 /// company prefix 6901234, 9-digit `serial`.
 pub fn sscc_code(extension: u8, serial: u64) -> String {
     let body = format!("{}6901234{:09}", extension % 10, serial % 1_000_000_000);
-    format!("/00/{body}{}", check_digit(&body))
+    format!("/00/{body}{}", gs1_check_digit(&body))
 }
 
 /// One enrolled phone of the cast.
