@@ -197,20 +197,24 @@ async fn export_epcis(command: ExportCommand) -> Result<(), String> {
     projector.catch_up(&storage, &coop).await.map_err(|e| e.to_string())?;
     let options = fieldtrace_server::epcis::ExportOptions { digital_link_base, trace_base };
     let created = chrono::Utc::now().to_rfc3339();
-    let document = fieldtrace_server::epcis::export_stored_lot(&storage, &coop, &lot, &options, &created)
-        .await
-        .map_err(|e| e.to_string())?;
-    let count = document["epcisBody"]["eventList"].as_array().map_or(0, Vec::len);
+    // Written page by page into one document: a lot of any size, in bounded memory.
+    let mut writer: std::io::BufWriter<Box<dyn std::io::Write + Send>> = std::io::BufWriter::new(match &out {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => Box::new(std::io::stdout()),
+    });
+    let count =
+        fieldtrace_server::epcis::write_stored_lot(&storage, &coop, &lot, &options, &created, &mut writer).await?;
+    std::io::Write::flush(&mut writer).map_err(|e| format!("writing the export: {e}"))?;
+    drop(writer);
     if count == 0 {
+        if let Some(path) = &out {
+            // Nothing to export: no file that looks like one left behind.
+            let _ = std::fs::remove_file(path);
+        }
         return Err(format!("co-op {coop:?} has no events for lot {lot:?}"));
     }
-    let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
-    match out {
-        Some(path) => {
-            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-            eprintln!("{count} EPCIS events written to {}", path.display());
-        }
-        None => println!("{text}"),
+    if let Some(path) = &out {
+        eprintln!("{count} EPCIS events written to {}", path.display());
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, FixedOffset};
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
-use fieldtrace_server::epcis::{export_lot, ExportOptions};
+use fieldtrace_server::epcis::{export_lot, stored_lot_page, ExportOptions};
 use fieldtrace_server::secrets::{generate_secret, hash_secret};
 use fieldtrace_server::storage::{prelude::*, NewEnrollmentToken};
 use fieldtrace_server::ServerConfig;
@@ -228,12 +228,13 @@ fn exported_ids(document: &Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn container_events_count_for_a_lot_only_while_its_units_were_inside() {
+#[tokio::test]
+async fn container_events_count_for_a_lot_only_while_its_units_were_inside() {
     let mut e = Events::new();
     let lot = Some(LotId::new("LOT-2026-001"));
     let mut harvest = e.event(EventKind::Report, &[ITEM_A], Some(BizStep::Harvesting));
     harvest.lot.clone_from(&lot);
+    harvest.disposition = Some(Disposition::Normal);
     let pack = e.event(
         EventKind::Aggregation { parent: BOX.into(), action: AggregationAction::Pack },
         &[ITEM_A],
@@ -270,6 +271,21 @@ fn container_events_count_for_a_lot_only_while_its_units_were_inside() {
         .map(|e| format!("urn:uuid:{}", e.id))
         .collect();
     assert_eq!(exported_ids(&document), expected, "box and pallet events after the unpack are not the lot's");
+
+    // The server's export, read from the projected lot history, says the same, whatever order
+    // the events arrived in and however they were projected.
+    let storage = SqliteStorage::open_in_memory().expect("open");
+    storage.create_coop("coop", "coop").await.expect("coop");
+    let projector = fieldtrace_server::projection::Projector::new();
+    for event in events.iter().rev() {
+        storage.push("coop", DeviceId::new(), vec![event.clone()], 0).await.expect("push");
+        projector.catch_up(&storage, "coop").await.expect("project");
+    }
+    let created = "2026-11-23T08:00:00+08:00";
+    let page = stored_lot_page(&storage, "coop", "LOT-2026-001", &options(), created, None, 100).await.expect("page");
+    assert_valid(&validator(), &page.document);
+    assert_eq!(exported_ids(&page.document), expected);
+    assert!(page.next.is_none());
 }
 
 #[test]
@@ -324,11 +340,43 @@ async fn managers_export_over_http_and_others_are_refused() {
     let response = get(manager, &manager_secret, "?lot=LOT-2026-001").await.expect("send");
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["content-type"], "application/ld+json");
+    assert!(response.headers().get("link").is_none(), "one page holds the whole small lot");
     let document: Value = serde_json::from_str(&response.text().await.expect("body")).expect("json");
     assert_valid(&validator(), &document);
     assert_eq!(document["epcisBody"]["eventList"].as_array().map(Vec::len), Some(9));
     // Without a configured public URL, trace codes point at the address the client used.
     assert!(document.to_string().contains(&format!("{base}/t/K7Q2MX4P")));
+
+    // Page by page, as EPCIS 2.0 query clients read: `perPage`, then the `Link: rel="next"`.
+    let mut paged: Vec<Value> = Vec::new();
+    let mut next = Some("/v1/epcis?lot=LOT-2026-001&perPage=3".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next.take() {
+        let response = http
+            .get(format!("{base}{path}"))
+            .header("authorization", format!("Bearer {manager}:{manager_secret}"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status().as_u16(), 200);
+        next = response.headers().get("link").map(|link| {
+            let link = link.to_str().expect("ascii");
+            assert!(link.ends_with(r#">; rel="next""#), "{link}");
+            link.trim_start_matches('<').split('>').next().expect("target").to_owned()
+        });
+        let page: Value = serde_json::from_str(&response.text().await.expect("body")).expect("json");
+        assert_valid(&validator(), &page);
+        paged.extend(page["epcisBody"]["eventList"].as_array().cloned().unwrap_or_default());
+        pages += 1;
+    }
+    assert!(pages >= 3, "{pages} pages of at most 3 events");
+    assert_eq!(Some(&paged), document["epcisBody"]["eventList"].as_array(), "the pages make up the whole export");
+    let bad = get(manager, &manager_secret, "?lot=LOT-2026-001&nextPageToken=garbage").await.expect("send");
+    assert_eq!(bad.status().as_u16(), 400);
+    let body: Value = serde_json::from_str(&bad.text().await.expect("body")).expect("json");
+    assert_eq!(body["error"], "page_token_invalid");
+    let too_many = get(manager, &manager_secret, "?lot=LOT-2026-001&perPage=0").await.expect("send");
+    assert_eq!(too_many.status().as_u16(), 400);
 
     let refused = get(farmer, &farmer_secret, "?lot=LOT-2026-001").await.expect("send");
     assert_eq!(refused.status().as_u16(), 403);

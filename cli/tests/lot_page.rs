@@ -1,7 +1,8 @@
 //! The dashboard's lot page over real HTTP on a SQLite file: a manager sees the lot's custody,
 //! timeline, abnormal report with its photo (served by the manager photo route, thumbnail and full
 //! size) and exports the timeline CSV (audited); a manager of another co-op gets 404 for the lot
-//! and its photo; device credentials are sent to the sign-in page.
+//! and its photo; device credentials are sent to the sign-in page. A lot bigger than a download
+//! chunk streams every event into its CSV exports.
 
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
@@ -157,7 +158,10 @@ async fn managers_see_their_lot_with_photos_others_get_404_and_devices_are_refus
     assert_eq!(csv.lines().count(), 3);
     let actions: Vec<String> =
         storage.audit_log("coop-a", 10).await.expect("audit").into_iter().map(|e| e.action + " " + &e.detail).collect();
-    assert!(actions[0].starts_with("export_csv lot K-1 timeline: 2 rows"), "{actions:?}");
+    assert!(actions[0].starts_with("export_csv lot K-1 timeline: 2 events"), "{actions:?}");
+    let custody = get("/ui/lots/K-1/custody.csv".into(), Some(chen.clone()), None).await.text().await.expect("body");
+    assert!(custody.starts_with("\u{feff}step,from,to,first,last,units,boxes,abnormal,flag,trip\r\n"), "{custody}");
+    assert!(custody.lines().count() >= 2, "the harvest is a hand-off: {custody}");
 
     // Another co-op's manager: the lot and its photo do not exist for them.
     let huang = sign_in(&http, &base, "huang").await;
@@ -172,4 +176,55 @@ async fn managers_see_their_lot_with_photos_others_get_404_and_devices_are_refus
         assert_eq!(response.status().as_u16(), 303, "{path}");
         assert_eq!(response.headers()["location"], "/ui/login");
     }
+}
+
+/// A lot bigger than a download chunk (2,000 events): the CSV exports stream every event, and the
+/// custody chain carries its open hand-off across chunks (one picker's taps stay one hand-off).
+#[tokio::test]
+async fn a_big_lots_csv_exports_stream_every_event_across_chunks() {
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = Arc::new(SqliteStorage::open(dir.path().join("server.db")).expect("open"));
+    storage.create_coop("coop-a", "周至猕猴桃合作社").await.expect("coop");
+    put_manager(storage.as_ref(), "coop-a", "chen", Some("陈经理"), PASSWORD, false).await.expect("manager");
+    let device = DeviceId::new();
+    let lot = Update::new(EntityKind::Lot, "K-BIG").set("farm", "farmer-li");
+    let mut events = vec![event(EventKind::Update(lot), &[], BizStep::Harvesting, 0, device)];
+    const TAPS: usize = 4_500;
+    for i in 0..TAPS {
+        let code = format!("t/H{i}");
+        let mut tap = event(EventKind::Report, &[code.as_str()], BizStep::Harvesting, 1, device);
+        tap.hlc.logical = i as u32;
+        tap.lot = Some(LotId::new("K-BIG"));
+        events.push(tap);
+    }
+    let mut loading = event(EventKind::Observation, &["t/H0", "t/H1", "t/H2"], BizStep::Loading, 90, device);
+    loading.disposition = None;
+    loading.actor.party = PartyId::new("driver-zhao");
+    events.push(loading);
+    storage.push("coop-a", device, events, 0).await.expect("push");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(fieldtrace_dashboard::serve(
+        listener,
+        storage.clone(),
+        ServerConfig::default(),
+        std::future::pending(),
+    ));
+    let http = reqwest::Client::builder().redirect(Policy::none()).build().expect("client");
+    let chen = sign_in(&http, &base, "chen").await;
+    let download = |what: &str| {
+        let request = http.get(format!("{base}/ui/lots/K-BIG/{what}.csv")).header("cookie", chen.clone());
+        async move { request.send().await.expect("send").text().await.expect("body") }
+    };
+    let timeline = download("timeline").await;
+    assert_eq!(timeline.lines().count(), 1 + TAPS + 1, "header, every tap, the loading");
+    let custody = download("custody").await;
+    let rows: Vec<&str> = custody.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{custody}");
+    assert!(rows[0].contains(&format!(",{TAPS},")), "one harvest hand-off of every tap: {}", rows[0]);
+    assert!(rows[1].contains("farmer-li,driver-zhao"), "then the loading from the picker: {}", rows[1]);
+    let page = http.get(format!("{base}/ui/lots/K-BIG")).header("cookie", chen.clone()).send().await.expect("send");
+    let html = page.text().await.expect("body");
+    assert!(html.contains("23 / 23"), "4,501 events make 23 pages of 200, the newest shown");
 }

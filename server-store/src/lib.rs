@@ -10,10 +10,12 @@
 pub mod alerts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod lot_history;
 pub mod read_model;
 pub mod records;
 pub mod traits;
 
+pub use lot_history::*;
 pub use read_model::*;
 pub use records::*;
 pub use traits::*;

@@ -4,10 +4,10 @@
 //! checkpoint; what goes in the rows is decided once, backend-agnostic, by the server's
 //! projector (`fieldtrace_server::projection`).
 
-use crate::{StorageResult, StoredEventRow};
+use crate::{HistoryMark, HistoryQuery, LotHistoryDelta, LotHistoryRow, StorageResult, StoredEventRow};
 use fieldtrace_core::fold::{FieldState, UnitState};
 use fieldtrace_core::model::{BizStep, EntityKind, EventId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::future::Future;
 
 /// One unit's projected state: the fold's [`UnitState`] and the container it is directly in now.
@@ -112,8 +112,8 @@ pub struct ProjectionBatch {
     pub loss_counts: Vec<LossCount>,
     /// Pieces recounted per (party, day); 0 removes the row.
     pub pieces: Vec<PieceDay>,
-    /// Events filed under a lot's history: (lot, seq), added (never removed).
-    pub lot_members: Vec<(String, i64)>,
+    /// Changes of the lots' histories.
+    pub lot_history: Vec<LotHistoryDelta>,
 }
 
 /// One party's pieces on one day (`YYYY-MM-DD`).
@@ -144,8 +144,8 @@ pub struct ProjectionDump {
     pub losses: Vec<UnitLossRow>,
     pub loss_counts: Vec<LossCount>,
     pub pieces: Vec<PieceDay>,
-    /// (lot, event id) filed under each lot's history.
-    pub lot_members: BTreeSet<(String, EventId)>,
+    /// Every lot's history: (lot, event id) → (units it concerned, filed under the lot).
+    pub lot_history: BTreeMap<(String, EventId), (u64, bool)>,
 }
 
 /// The backend's side of the persisted read models. Look-ups return events as stored (wire
@@ -217,13 +217,21 @@ pub trait ReadModelStore: Send + Sync + 'static {
         entities: Vec<(EntityKind, String)>,
     ) -> impl Future<Output = StorageResult<Vec<StoredEventRow>>> + Send;
 
-    /// The events the projector filed under `lot`'s history (those concerning its units), in
-    /// server order. A superset: readers fold them with the lot's units.
-    fn lot_member_events(
+    /// Part of `lot`'s history (see `lot_history`), in causal order.
+    fn lot_history(
         &self,
         coop: &str,
         lot: &str,
-    ) -> impl Future<Output = StorageResult<Vec<StoredEventRow>>> + Send;
+        query: HistoryQuery,
+    ) -> impl Future<Output = StorageResult<Vec<LotHistoryRow>>> + Send;
+
+    /// How many events `lot`'s history holds (with `mark`, if given).
+    fn lot_history_len(
+        &self,
+        coop: &str,
+        lot: &str,
+        mark: Option<HistoryMark>,
+    ) -> impl Future<Output = StorageResult<u64>> + Send;
 
     /// The events filed under `lot` (harvest taps, farm records …), in server order.
     fn lot_events(&self, coop: &str, lot: &str) -> impl Future<Output = StorageResult<Vec<StoredEventRow>>> + Send;

@@ -50,6 +50,8 @@ pub struct StoredEventRow {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EventPage {
     pub encoded: Vec<Vec<u8>>,
+    /// The sequence number of each of `encoded`.
+    pub seqs: Vec<i64>,
     /// The cursor to continue from (the last sequence number in the page, or the one given).
     pub next_after: i64,
     pub has_more: bool,

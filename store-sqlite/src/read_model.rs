@@ -2,13 +2,14 @@
 //! and one transaction per projector batch. What goes in the rows is the server projector's
 //! business; this file only stores and finds them.
 
+mod lot_history;
 mod rows;
 
 use crate::SqliteStorage;
 use fieldtrace_core::model::{EntityKind, EventId};
 use fieldtrace_server_store::{
-    LossCount, LotStats, PieceDay, ProjectionBatch, ProjectionDump, ProjectionProgress, ReadModelStore, Registers,
-    StorageError, StorageResult, StoredEventRow, UnitLossRow, UnitRow,
+    HistoryMark, HistoryQuery, LossCount, LotHistoryRow, LotStats, PieceDay, ProjectionBatch, ProjectionDump,
+    ProjectionProgress, ReadModelStore, Registers, StorageError, StorageResult, StoredEventRow, UnitLossRow, UnitRow,
 };
 use rows::{
     loss_count_from_row, loss_from_row, lot_stats_rows, read_registers, unit_from_row, write_batch, LOSS_COLUMNS,
@@ -116,18 +117,14 @@ impl ReadModelStore for SqliteStorage {
         .await
     }
 
-    async fn lot_member_events(&self, coop: &str, lot: &str) -> StorageResult<Vec<StoredEventRow>> {
+    async fn lot_history(&self, coop: &str, lot: &str, query: HistoryQuery) -> StorageResult<Vec<LotHistoryRow>> {
         let (coop, lot) = (coop.to_owned(), lot.to_owned());
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT e.seq, e.received_at_ms, e.body FROM lot_members m
-                 JOIN events e ON e.coop_id = m.coop_id AND e.seq = m.seq
-                 WHERE m.coop_id = ?1 AND m.lot = ?2 ORDER BY m.seq",
-            )?;
-            let rows = stmt.query_map(params![coop, lot], crate::event_row)?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await
+        self.read(move |conn| lot_history::page(conn, &coop, &lot, &query)).await
+    }
+
+    async fn lot_history_len(&self, coop: &str, lot: &str, mark: Option<HistoryMark>) -> StorageResult<u64> {
+        let (coop, lot) = (coop.to_owned(), lot.to_owned());
+        self.read(move |conn| lot_history::len(conn, &coop, &lot, mark)).await
     }
 
     async fn lot_events(&self, coop: &str, lot: &str) -> StorageResult<Vec<StoredEventRow>> {
@@ -178,7 +175,7 @@ impl ReadModelStore for SqliteStorage {
                 "unit_losses",
                 "loss_counts",
                 "piece_days",
-                "lot_members",
+                "lot_history",
             ] {
                 tx.execute(&format!("DELETE FROM {table} WHERE coop_id = ?1"), [&coop])?;
             }
@@ -320,17 +317,8 @@ impl ReadModelStore for SqliteStorage {
             loss_counts.sort();
             let pieces = piece_days_between(conn, &coop, None, "", "~")?;
             let lots = lot_stats_rows(conn, &coop)?;
-            let mut lot_members = BTreeSet::new();
-            let mut stmt = conn.prepare(
-                "SELECT m.lot, e.id FROM lot_members m JOIN events e ON e.coop_id = m.coop_id AND e.seq = m.seq
-                 WHERE m.coop_id = ?1",
-            )?;
-            for row in stmt.query_map([&coop], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
-                let (lot, id) = row?;
-                let id = EventId::parse(&id).ok_or_else(|| StorageError::Backend(format!("event id {id:?}")))?;
-                lot_members.insert((lot, id));
-            }
-            Ok(ProjectionDump { units, registers, voided, lots, losses, loss_counts, pieces, lot_members })
+            let lot_history = lot_history::dump(conn, &coop)?;
+            Ok(ProjectionDump { units, registers, voided, lots, losses, loss_counts, pieces, lot_history })
         })
         .await
     }

@@ -71,7 +71,8 @@ impl SyncLog for SqliteStorage {
             let has_more = rows.len() > limit;
             rows.truncate(limit);
             let next_after = rows.last().map_or(after, |(seq, _)| *seq);
-            Ok(EventPage { encoded: rows.into_iter().map(|(_, body)| body).collect(), next_after, has_more })
+            let (seqs, encoded) = rows.into_iter().unzip();
+            Ok(EventPage { encoded, seqs, next_after, has_more })
         })
         .await
     }

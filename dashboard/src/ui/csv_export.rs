@@ -6,15 +6,46 @@ use axum::response::{IntoResponse, Response};
 
 /// The table as CSV text.
 pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
+    let mut out = csv_header(header);
+    out.push_str(&csv_rows(rows));
+    out
+}
+
+/// The first line of a CSV download (after the BOM).
+pub fn csv_header(header: &[&str]) -> String {
+    format!("\u{feff}{}\r\n", header.join(","))
+}
+
+/// CSV lines for `rows`, to follow [`csv_header`] (downloads streamed a chunk at a time).
+pub fn csv_rows(rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
     for row in rows {
         let cells: Vec<String> = row.iter().map(|cell| csv_cell(cell)).collect();
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
     }
     out
+}
+
+/// A download named `filename` whose body arrives in chunks from `chunks` (a failure ends the
+/// body early, which the client sees as a broken download rather than a short file).
+pub fn streamed_download(
+    filename: &str,
+    chunks: tokio::sync::mpsc::Receiver<Result<String, std::io::Error>>,
+) -> Response {
+    let stream =
+        futures_util::stream::unfold(
+            chunks,
+            |mut chunks| async move { chunks.recv().await.map(|chunk| (chunk, chunks)) },
+        );
+    (
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// A download of `body` named `filename` (ASCII, no quotes).

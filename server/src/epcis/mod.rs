@@ -5,16 +5,20 @@
 //! register fields (product, farm, harvest date …) ride along as a document extension.
 //!
 //! The mapping to CBV vocabulary lives in [`mapping`]; documents are validated against the
-//! official EPCIS 2.0 JSON schema in `server-sync/tests/epcis.rs`.
+//! official EPCIS 2.0 JSON schema in `cli/tests/epcis.rs`. [`export_lot`] folds the events it is
+//! given (the reference); the server and the CLI read a stored lot's history a page at a time
+//! ([`stored`]).
 
 pub mod mapping;
+mod stored;
 
-use crate::projection::LotEvents;
-use crate::storage::{Registers, Storage, StorageError};
+use crate::storage::Registers;
 use fieldtrace_core::fold::{fold, fold_with_lineage, ReplicaState};
 use fieldtrace_core::model::{EntityKind, Event, EventId, EventKind};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use stored::{stored_lot_page, write_stored_lot, StoredPage, PER_PAGE_DEFAULT, PER_PAGE_MAX};
 
 /// Where identifiers point: GS1 keys resolve on a Digital Link resolver, our trace codes on the
 /// co-op's public trace page.
@@ -42,25 +46,9 @@ pub fn export_lot(events: &[Event], lot: &str, options: &ExportOptions, created:
     export_lot_events(events, &units, state.registers.get(&(EntityKind::Lot, lot.to_owned())), lot, options, created)
 }
 
-/// The document for `lot` as `coop` stores it, read from the lot's own events, units and
-/// registers (never the co-op's log). The caller brings the projection up to date first.
-pub async fn export_stored_lot<S: Storage>(
-    storage: &S,
-    coop: &str,
-    lot: &str,
-    options: &ExportOptions,
-    created: &str,
-) -> Result<Value, StorageError> {
-    let lot_events = LotEvents::of(storage, coop, lot).await?;
-    let key = (EntityKind::Lot, lot.to_owned());
-    let registers = storage.registers_of(coop, vec![key.clone()]).await?;
-    Ok(export_lot_events(&lot_events.events, &lot_events.units, registers.get(&key), lot, options, created))
-}
-
-/// The same document from the lot's own events (`projection::LotEvents`: those filed under the
-/// lot or concerning its units, with their corrections), its units and its registers, as the
-/// server exports it without reading the co-op's log.
-pub fn export_lot_events(
+/// The document from `events` (at least the lot's own and those concerning its `units`, with
+/// their corrections), the lot's units and its registers.
+fn export_lot_events(
     events: &[Event],
     units: &BTreeSet<String>,
     registers: Option<&Registers>,
@@ -71,21 +59,41 @@ pub fn export_lot_events(
     let selected = lot_events(events, units, lot);
     let corrections: BTreeMap<EventId, &Event> =
         events.iter().filter_map(|e| e.kind.voids().map(|voided| (voided, e))).collect();
+    document(lot, registers, created, event_list(selected, &corrections, options))
+}
+
+/// The EPCIS events for `selected`, each voided one followed by its error declaration.
+pub fn event_list<'a>(
+    selected: impl IntoIterator<Item = &'a Event>,
+    corrections: &BTreeMap<EventId, &Event>,
+    options: &ExportOptions,
+) -> Vec<Value> {
     let mut list = Vec::new();
-    for event in &selected {
+    for event in selected {
         let Some(json) = mapping::event_json(event, options) else { continue };
         let declared = corrections.get(&event.id).map(|correction| mapping::error_declaration(&json, correction));
         list.push(json);
         list.extend(declared);
     }
+    list
+}
+
+/// An EPCIS document for `lot` holding `list`.
+pub fn document(lot: &str, registers: Option<&Registers>, created: &str, list: Vec<Value>) -> Value {
+    let mut document = head(lot, registers, created);
+    document.insert("epcisBody".into(), json!({ "eventList": list }));
+    Value::Object(document)
+}
+
+/// Everything of a lot's document but its body.
+fn head(lot: &str, registers: Option<&Registers>, created: &str) -> Map<String, Value> {
     let mut document = Map::new();
     document.insert("@context".into(), context());
     document.insert("type".into(), json!("EPCISDocument"));
     document.insert("schemaVersion".into(), json!("2.0"));
     document.insert("creationDate".into(), json!(created));
     document.insert(format!("{}:lot", mapping::PREFIX), lot_master_data(registers, lot));
-    document.insert("epcisBody".into(), json!({ "eventList": list }));
-    Value::Object(document)
+    document
 }
 
 /// The lot's events in causal order: events filed under the lot, and each lot unit's history as

@@ -19,7 +19,7 @@
 //! entity from the entity's own updates. Lot counters move by the difference between a unit's
 //! old and new row. Work per batch is proportional to the histories it touches, not to the log.
 
-mod members;
+pub mod history;
 mod plan;
 mod read;
 
@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use plan::{decode as decode_rows, decode_pulled, project_batch};
-pub use read::{farm_records, phi_inputs, Histories, LotEvents};
+pub use read::{farm_records, history_page, phi_inputs, Histories, HistoryPage};
 
 /// Events projected per transaction: large enough to amortize look-ups, small enough that a
 /// reader waiting behind a catch-up waits briefly.

@@ -1,6 +1,7 @@
 //! One projector batch: which units and entities the events can change, their new rows, and the
 //! lot counters' movement (see the module docs of `projection` for why this is exact).
 
+use super::history::{fold_through, HistoryChanges};
 use crate::analytics::{counts, unit_histories};
 use crate::storage::{
     LotDelta, PieceDay, ProjectionBatch, Registers, Storage, StorageError, StoredEventRow, UnitLossRow, UnitRow,
@@ -32,8 +33,11 @@ pub async fn project_batch<S: Storage>(
         }
     }
     let mut batch = ProjectionBatch { from_seq, through_seq: page.next_after, ..ProjectionBatch::default() };
+    let mut history = HistoryChanges::default();
+    history.file(&events, &page.seqs);
     project_pieces(storage, coop, touched.piece_days, &mut batch).await?;
-    project_units(storage, coop, touched.codes, &mut batch).await?;
+    project_units(storage, coop, touched.codes, &mut batch, &mut history).await?;
+    batch.lot_history = history.into_deltas();
     project_registers(storage, coop, touched.entities, &mut batch).await?;
     storage.apply_projection(coop, batch).await?;
     Ok(page.next_after)
@@ -77,22 +81,27 @@ async fn project_units<S: Storage>(
     coop: &str,
     named: BTreeSet<String>,
     batch: &mut ProjectionBatch,
+    history: &mut HistoryChanges,
 ) -> Result<(), StorageError> {
     if named.is_empty() {
         return Ok(());
     }
     let mut affected = named.clone();
     affected.extend(storage.descendants_ever(coop, named.into_iter().collect()).await?);
-    let affected: Vec<String> = affected.into_iter().collect();
-    let rows = storage.concerning_events(coop, affected.clone()).await?;
+    // Events stored after this batch's page are left to the batches that project them, so the
+    // rows written here are exactly the state at the new checkpoint.
+    let rows: Vec<StoredEventRow> = storage
+        .concerning_events(coop, affected.iter().cloned().collect())
+        .await?
+        .into_iter()
+        .filter(|row| row.seq <= batch.through_seq)
+        .collect();
     let concerning = decode(&rows)?;
-    let state = fold(&concerning);
+    let (old_state, old_lineage) = fold_through(&rows, &concerning, &affected, batch.from_seq);
+    let (state, lineage) = fold_through(&rows, &concerning, &affected, batch.through_seq);
+    history.move_units(&rows, &concerning, (&old_state, &old_lineage), (&state, &lineage));
+    let affected: Vec<String> = affected.into_iter().collect();
     project_losses(storage, coop, &concerning, &affected, batch).await?;
-    let with_lots = affected.iter().filter_map(|code| {
-        let lot = state.units.get(code)?.lot.as_ref()?;
-        Some((code.as_str(), lot.as_str()))
-    });
-    batch.lot_members = super::members::lot_members(&rows, &concerning, with_lots).into_iter().collect();
     let old: BTreeMap<String, UnitRow> =
         storage.unit_rows(coop, affected.clone()).await?.into_iter().map(|row| (row.code.clone(), row)).collect();
     let mut lots: BTreeMap<String, LotDelta> = BTreeMap::new();
@@ -214,6 +223,6 @@ pub fn decode_pulled(encoded: &[Vec<u8>]) -> Result<Vec<Event>, StorageError> {
 }
 
 /// Stored events, decoded. They were validated on the way in: failing here is corruption.
-fn decode_all<'a>(encoded: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Event>, StorageError> {
+pub(super) fn decode_all<'a>(encoded: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Event>, StorageError> {
     wire::decode_stored_events(encoded).map_err(|e| StorageError::Backend(format!("stored event does not decode: {e}")))
 }

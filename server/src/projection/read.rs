@@ -1,10 +1,10 @@
 //! Reads over the persisted read models that pages and exports share: a few units' histories
-//! from their own events, and the registers those histories name.
+//! from their own events, the registers those histories name, and pages of a lot's history.
 
-use super::plan::decode;
-use crate::storage::{Registers, Storage, StorageError, StoredEventRow};
+use super::plan::{decode, decode_all};
+use crate::storage::{HistoryQuery, LotHistoryRow, Registers, Storage, StorageError, StoredEventRow};
 use fieldtrace_core::fold::{fold_with_lineage, ReplicaState, UnitEvent};
-use fieldtrace_core::model::{EntityKind, Event};
+use fieldtrace_core::model::{EntityKind, Event, EventId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Some units' histories, computed from the events concerning them only.
@@ -57,54 +57,42 @@ impl Histories {
     }
 }
 
-/// Units of a lot read per query.
-const LOT_PAGE: usize = 5_000;
-
-/// What a lot's page and export read instead of the co-op's log: the lot's units (projected),
-/// and the events filed under the lot or concerning any of its units, and the corrections of
-/// those, with the server time each arrived, in server order. Folding these gives every lot unit its exact state and history.
-pub struct LotEvents {
-    pub units: BTreeSet<String>,
+/// One page of a lot's history (`projection::history`), decoded, with the corrections of those
+/// of its events that were voided.
+#[derive(Default)]
+pub struct HistoryPage {
+    /// The page's rows in causal order (how many lot units each event concerned, its marks).
+    pub rows: Vec<LotHistoryRow>,
+    /// Their events, decoded.
     pub events: Vec<Event>,
-    pub received_at_ms: Vec<i64>,
+    correction_events: Vec<Event>,
 }
 
-impl LotEvents {
-    /// Reads `lot` of `coop`; the caller brings the projection up to date first.
-    pub async fn of<S: Storage>(storage: &S, coop: &str, lot: &str) -> Result<Self, StorageError> {
-        let mut units = BTreeSet::new();
-        let mut after = None;
-        loop {
-            let page = storage.lot_units(coop, lot, after.take(), LOT_PAGE).await?;
-            let full = page.len() == LOT_PAGE;
-            after = page.last().map(|row| row.code.clone());
-            units.extend(page.into_iter().map(|row| row.code));
-            if !full {
-                break;
-            }
-        }
-        // Each stored row decoded once: sequence number → (arrival time, event).
-        let mut found: BTreeMap<i64, (i64, Event)> = BTreeMap::new();
-        decode_new(&mut found, storage.lot_events(coop, lot).await?)?;
-        // Records filed under the lot may be undone by corrections that name no lot.
-        let filed_ids = found.values().map(|(_, event)| event.id).collect();
-        decode_new(&mut found, storage.corrections_of(coop, filed_ids).await?)?;
-        if !units.is_empty() {
-            // What concerns the lot's units, filed under the lot by the projector: one range scan.
-            decode_new(&mut found, storage.lot_member_events(coop, lot).await?)?;
-        }
-        let (received_at_ms, events) = found.into_values().unzip();
-        Ok(Self { units, events, received_at_ms })
+impl HistoryPage {
+    /// Keeps the first `len` events.
+    pub fn truncate(&mut self, len: usize) {
+        self.rows.truncate(len);
+        self.events.truncate(len);
+    }
+
+    /// Voided event → the correction that voided it.
+    pub fn corrections(&self) -> BTreeMap<EventId, &Event> {
+        self.correction_events.iter().filter_map(|c| c.kind.voids().map(|target| (target, c))).collect()
     }
 }
 
-/// Adds the rows not in `found` yet, decoded.
-fn decode_new(found: &mut BTreeMap<i64, (i64, Event)>, rows: Vec<StoredEventRow>) -> Result<(), StorageError> {
-    let rows: Vec<StoredEventRow> = rows.into_iter().filter(|row| !found.contains_key(&row.seq)).collect();
-    for (row, event) in rows.iter().zip(decode(&rows)?) {
-        found.insert(row.seq, (row.received_at_ms, event));
-    }
-    Ok(())
+/// Reads part of `lot`'s history; the caller brings the projection up to date first.
+pub async fn history_page<S: Storage>(
+    storage: &S,
+    coop: &str,
+    lot: &str,
+    query: HistoryQuery,
+) -> Result<HistoryPage, StorageError> {
+    let rows = storage.lot_history(coop, lot, query).await?;
+    let events = decode_all(rows.iter().map(|row| row.event.encoded.as_slice()))?;
+    let ids = events.iter().map(|event| event.id).collect();
+    let correction_events = decode(&storage.corrections_of(coop, ids).await?)?;
+    Ok(HistoryPage { rows, events, correction_events })
 }
 
 /// The events of `rows` and the corrections that undo any of them.

@@ -130,15 +130,25 @@ CREATE TABLE piece_days (
     PRIMARY KEY (coop_id, party, day)
 ) STRICT, WITHOUT ROWID;
 
--- Events filed under a lot's history by the projector (those concerning its units), so a lot's
--- page and export read them with one range scan. Insert-only (a superset; see
--- `fieldtrace_server::projection::members`).
-CREATE TABLE lot_members (
+-- Each lot's history in causal order (hybrid clock, then seq): events filed under the lot and
+-- those in its units' histories, with how many of its units each concerned and the page sections
+-- it belongs to (marks: 1 abnormal, 2 chart, 4 farming, 8 handover). Kept exact by the projector
+-- (`fieldtrace_server::projection::history`); pages and exports read it a page at a time.
+CREATE TABLE lot_history (
     coop_id TEXT    NOT NULL,
     lot     TEXT    NOT NULL,
+    wall_ms INTEGER NOT NULL,
+    logical INTEGER NOT NULL,
     seq     INTEGER NOT NULL,
-    PRIMARY KEY (coop_id, lot, seq)
+    marks   INTEGER NOT NULL,
+    units   INTEGER NOT NULL,
+    filed   INTEGER NOT NULL,
+    PRIMARY KEY (coop_id, lot, wall_ms, logical, seq)
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX lot_history_abnormal ON lot_history (coop_id, lot, wall_ms, logical, seq) WHERE marks & 1;
+CREATE INDEX lot_history_chart ON lot_history (coop_id, lot, wall_ms, logical, seq) WHERE marks & 2;
+CREATE INDEX lot_history_farming ON lot_history (coop_id, lot, wall_ms, logical, seq) WHERE marks & 4;
+CREATE INDEX lot_history_handover ON lot_history (coop_id, lot, wall_ms, logical, seq) WHERE marks & 8;
 
 -- The alerts page lists each alert's notifications (a scan of every notification before).
 CREATE INDEX alert_notifications_by_alert ON alert_notifications (alert_id, id);

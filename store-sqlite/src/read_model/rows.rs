@@ -110,10 +110,7 @@ pub(super) fn write_batch(tx: &Transaction<'_>, coop: &str, batch: &ProjectionBa
         tx.prepare_cached("INSERT OR REPLACE INTO piece_days (coop_id, party, day, pieces) VALUES (?1, ?2, ?3, ?4)")?;
     let mut clear_pieces =
         tx.prepare_cached("DELETE FROM piece_days WHERE coop_id = ?1 AND party = ?2 AND day = ?3")?;
-    let mut member = tx.prepare_cached("INSERT OR IGNORE INTO lot_members (coop_id, lot, seq) VALUES (?1, ?2, ?3)")?;
-    for (lot, seq) in &batch.lot_members {
-        member.execute(params![coop, lot, seq])?;
-    }
+    super::lot_history::write(tx, coop, &batch.lot_history)?;
     for piece in &batch.pieces {
         if piece.pieces == 0 {
             clear_pieces.execute(params![coop, piece.party, piece.day])?;

@@ -7,7 +7,7 @@ use super::context::{show_code, LotContext};
 use super::sections::PhotoView;
 use super::words::LotWords;
 use crate::trace_page::Words;
-use fieldtrace_core::model::{AbnormalReason, BizStep, Disposition, EventKind, TripStage};
+use fieldtrace_core::model::{AbnormalReason, BizStep, Disposition, Event, EventKind, TripStage};
 use fieldtrace_server::custody::{Transfer, TransferStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +20,7 @@ pub struct CustodyRow {
     pub from: String,
     pub to: String,
     /// The lot's units that changed hands.
-    pub units: usize,
+    pub units: u64,
     /// Boxes (codes named by the events): offered → received for handovers.
     pub boxes: String,
     /// `code: reason` of goods found abnormal at this hand-off.
@@ -38,7 +38,9 @@ pub struct CustodyRow {
 
 struct Draft {
     row: CustodyRow,
-    units: BTreeSet<String>,
+    /// Units that changed hands, summed over the hand-off's events (a unit scanned twice in one
+    /// hand-off counts twice).
+    units: u64,
     codes: BTreeSet<String>,
     /// Consecutive events with the same step, receiver and trip are one hand-off.
     key: (String, String, Option<String>),
@@ -48,18 +50,52 @@ fn reason_text(t: &Words, key: &str) -> String {
     AbnormalReason::from_key(key).map_or_else(|| key.to_owned(), |r| t.reason(r).to_owned())
 }
 
-/// The chain for the lot. `transfers` are the co-op's custody transfers (any lot; those of
-/// handovers outside the lot's history are ignored).
-pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Words) -> Vec<CustodyRow> {
-    let by_offer: BTreeMap<&str, Vec<&Transfer>> = transfers.iter().fold(BTreeMap::new(), |mut map, transfer| {
-        map.entry(transfer.offer.as_str()).or_insert_with(Vec::new).push(transfer);
-        map
-    });
-    let farm = ctx.lot_field("farm").map(|farm| ctx.party_name(&farm)).unwrap_or_default();
-    let mut rows: Vec<Draft> = Vec::new();
-    let mut holder = farm.clone();
-    let mut offers_done: BTreeSet<String> = BTreeSet::new();
-    for event in &ctx.history {
+/// Builds the chain from the lot's history fed in causal order, a page at a time: the page
+/// shows one window of it, the CSV export all of it. It carries who holds the goods from one
+/// event to the next, so a window starts from the holder its earlier events left.
+pub struct Chain<'t> {
+    by_offer: BTreeMap<&'t str, Vec<&'t Transfer>>,
+    holder: String,
+    offers_done: BTreeSet<String>,
+    rows: Vec<Draft>,
+}
+
+impl<'t> Chain<'t> {
+    /// `transfers` are the lot's custody transfers (handover offers paired with acceptances).
+    pub fn new(ctx: &LotContext, transfers: &'t [Transfer]) -> Self {
+        let by_offer = transfers.iter().fold(BTreeMap::new(), |mut map: BTreeMap<&str, Vec<&Transfer>>, transfer| {
+            map.entry(transfer.offer.as_str()).or_default().push(transfer);
+            map
+        });
+        let holder = ctx.lot_field("farm").map(|farm| ctx.party_name(&farm)).unwrap_or_default();
+        Self { by_offer, holder, offers_done: BTreeSet::new(), rows: Vec::new() }
+    }
+
+    /// Takes the hand-offs finished so far, keeping the last (the next event may extend it)
+    /// unless `all`.
+    pub fn take(&mut self, all: bool) -> Vec<CustodyRow> {
+        let keep = usize::from(!all).min(self.rows.len());
+        let done: Vec<Draft> = self.rows.drain(..self.rows.len() - keep).collect();
+        done.into_iter()
+            .map(|mut d| {
+                d.row.units = d.units;
+                if !d.row.handover {
+                    d.row.boxes = d.codes.len().to_string();
+                }
+                d.row
+            })
+            .collect()
+    }
+
+    /// Adds `events` (the next part of the history, voided events left out).
+    pub fn feed<'e>(&mut self, ctx: &LotContext, events: impl IntoIterator<Item = &'e Event>, w: &LotWords, t: &Words) {
+        for event in events {
+            self.feed_one(ctx, event, w, t);
+        }
+    }
+
+    fn feed_one(&mut self, ctx: &LotContext, event: &Event, w: &LotWords, t: &Words) {
+        let farm = ctx.lot_field("farm").map(|farm| ctx.party_name(&farm)).unwrap_or_default();
         let actor = ctx.party_name(&event.actor.party.0);
         let offer_id = match &event.kind {
             EventKind::HandoverOffer(_) => Some(event.id.to_string()),
@@ -67,20 +103,22 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
             _ => None,
         };
         if let Some(offer) = offer_id {
-            if !offers_done.insert(offer.clone()) {
-                continue;
+            if !self.offers_done.insert(offer.clone()) {
+                return;
             }
-            for transfer in by_offer.get(offer.as_str()).into_iter().flatten() {
+            for transfer in self.by_offer.get(offer.as_str()).into_iter().flatten() {
                 let row = handover_row(ctx, transfer, w, t);
-                holder.clone_from(&row.receiver);
-                let units = ctx.reaches.get(&event.id).cloned().unwrap_or_default();
-                rows.push(Draft { units, codes: BTreeSet::new(), key: (offer.clone(), String::new(), None), row });
+                self.holder.clone_from(&row.receiver);
+                let units = ctx.units_of(event);
+                let key = (offer.clone(), String::new(), None);
+                self.rows.push(Draft { units, codes: BTreeSet::new(), key, row });
             }
-            continue;
+            return;
         }
+        let holder = self.holder.clone();
         let (what, giver, receiver, trip) = match (&event.kind, event.step) {
             (EventKind::Trip { trip, stage: TripStage::Load { .. } }, _) => {
-                (w.trip_loaded.to_owned(), holder.clone(), actor, Some(trip.clone()))
+                (w.trip_loaded.to_owned(), holder, actor, Some(trip.clone()))
             }
             (EventKind::Trip { trip, stage: TripStage::Depart { .. } }, _) => {
                 (w.trip_departed.to_owned(), actor.clone(), actor, Some(trip.clone()))
@@ -92,7 +130,7 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
                 (w.handover.to_owned(), ctx.party_name(&from.0), ctx.party_name(&to.0), None)
             }
             (EventKind::Report | EventKind::Observation, Some(BizStep::Harvesting)) => {
-                (t.step(BizStep::Harvesting).to_owned(), farm.clone(), actor, None)
+                (t.step(BizStep::Harvesting).to_owned(), farm, actor, None)
             }
             (
                 EventKind::Report | EventKind::Observation,
@@ -103,17 +141,17 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
                     | BizStep::Receiving
                     | BizStep::Delivering),
                 ),
-            ) => (t.step(step).to_owned(), holder.clone(), actor, None),
-            _ => continue,
+            ) => (t.step(step).to_owned(), holder, actor, None),
+            _ => return,
         };
-        holder.clone_from(&receiver);
+        self.holder.clone_from(&receiver);
         let abnormal: Vec<String> = match event.disposition {
             Some(Disposition::Abnormal(reason)) => {
                 event.codes.iter().map(|code| format!("{}: {}", show_code(code), t.reason(reason))).collect()
             }
             _ => Vec::new(),
         };
-        let units = ctx.reaches.get(&event.id).cloned().unwrap_or_default();
+        let units = ctx.units_of(event);
         let key = (what.clone(), receiver.clone(), trip.clone());
         let when = ctx.time(&event.recorded_at);
         let flag = match &event.kind {
@@ -127,13 +165,13 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
             )),
             _ => None,
         };
-        if let Some(last) = rows.last_mut().filter(|d| d.key == key && flag.is_none() && d.row.flag.is_none()) {
+        if let Some(last) = self.rows.last_mut().filter(|d| d.key == key && flag.is_none() && d.row.flag.is_none()) {
             last.row.to = when;
-            last.units.extend(units);
+            last.units += units;
             last.codes.extend(event.codes.iter().cloned());
             last.row.abnormal.extend(abnormal);
             last.row.photos.extend(photos_of(event));
-            continue;
+            return;
         }
         let row = CustodyRow {
             what,
@@ -150,20 +188,11 @@ pub fn chain(ctx: &LotContext<'_>, transfers: &[Transfer], w: &LotWords, t: &Wor
             trip,
             photos: photos_of(event),
         };
-        rows.push(Draft { row, units, codes: event.codes.iter().cloned().collect(), key });
+        self.rows.push(Draft { row, units, codes: event.codes.iter().cloned().collect(), key });
     }
-    rows.into_iter()
-        .map(|mut d| {
-            d.row.units = d.units.len();
-            if !d.row.handover {
-                d.row.boxes = d.codes.len().to_string();
-            }
-            d.row
-        })
-        .collect()
 }
 
-fn handover_row(ctx: &LotContext<'_>, transfer: &Transfer, w: &LotWords, t: &Words) -> CustodyRow {
+fn handover_row(ctx: &LotContext, transfer: &Transfer, w: &LotWords, t: &Words) -> CustodyRow {
     let offered = ctx.time_ms(transfer.offered_at_ms);
     let accepted = transfer.accepted_at_ms.map(|ms| ctx.time_ms(ms));
     let mut abnormal: Vec<String> =
@@ -203,7 +232,7 @@ fn handover_row(ctx: &LotContext<'_>, transfer: &Transfer, w: &LotWords, t: &Wor
     }
 }
 
-fn photos_of(event: &fieldtrace_core::model::Event) -> Vec<PhotoView> {
+fn photos_of(event: &Event) -> Vec<PhotoView> {
     event
         .photos
         .iter()
@@ -212,11 +241,19 @@ fn photos_of(event: &fieldtrace_core::model::Event) -> Vec<PhotoView> {
         .collect()
 }
 
+/// The chain's CSV columns.
+pub const CSV_HEADER: [&str; 10] =
+    ["step", "from", "to", "first", "last", "units", "boxes", "abnormal", "flag", "trip"];
+
 /// The chain as CSV (formula-injection safe).
+#[cfg(test)]
 pub fn csv(rows: &[CustodyRow]) -> String {
-    let header = ["step", "from", "to", "first", "last", "units", "boxes", "abnormal", "flag", "trip"];
-    let rows: Vec<Vec<String>> = rows
-        .iter()
+    crate::ui::csv_export::csv(&CSV_HEADER, &csv_cells(rows))
+}
+
+/// The cells of `rows`, in [`CSV_HEADER`]'s order.
+pub fn csv_cells(rows: &[CustodyRow]) -> Vec<Vec<String>> {
+    rows.iter()
         .map(|row| {
             vec![
                 row.what.clone(),
@@ -231,6 +268,5 @@ pub fn csv(rows: &[CustodyRow]) -> String {
                 row.trip.clone().unwrap_or_default(),
             ]
         })
-        .collect();
-    crate::ui::csv_export::csv(&header, &rows)
+        .collect()
 }

@@ -25,15 +25,21 @@ pub struct AbnormalView {
     pub reason: String,
     pub who: String,
     pub codes: String,
-    pub units: usize,
+    pub units: u64,
     pub note: String,
     pub photos: Vec<PhotoView>,
 }
 
-/// Every abnormal judgement of the lot's goods (reports, scans, handover checks), with photos.
-pub fn abnormal_reports(ctx: &LotContext<'_>, w: &LotWords, t: &Words) -> Vec<AbnormalView> {
+/// The abnormal judgements of the lot's goods among `events` (reports, scans, handover checks),
+/// with photos.
+pub fn abnormal_reports<'e>(
+    ctx: &LotContext,
+    events: impl IntoIterator<Item = &'e Event>,
+    w: &LotWords,
+    t: &Words,
+) -> Vec<AbnormalView> {
     let mut out = Vec::new();
-    for event in &ctx.history {
+    for event in events {
         let reason = match (&event.kind, event.disposition) {
             (EventKind::Excursion(_), _) => continue, // on the chart
             (EventKind::HandoverAcceptance(a), _) if !a.abnormal.is_empty() => a
@@ -78,17 +84,18 @@ pub struct FarmView {
     pub phi_flag: Option<String>,
 }
 
-/// The lot's farming records in causal order; `judged_against` holds every harvest of the lot
-/// and every farm record of the co-op (a spraying is judged against every harvest of the same
-/// lot or plot).
+/// The lot's farming records among `events`, in causal order; `judged_against` holds the harvests
+/// of the lot and the farm records of the co-op (a spraying is judged against every harvest of
+/// the same lot or plot).
 pub fn farming<'e>(
-    ctx: &LotContext<'_>,
+    ctx: &LotContext,
+    events: impl IntoIterator<Item = &'e Event>,
     judged_against: impl IntoIterator<Item = &'e Event>,
     w: &LotWords,
 ) -> Vec<FarmView> {
     let flags: BTreeMap<_, _> = phi_flags(judged_against).into_iter().map(|f| (f.spraying, f)).collect();
-    ctx.history
-        .iter()
+    events
+        .into_iter()
         .filter_map(|event| {
             let EventKind::FarmRecord(record) = &event.kind else { return None };
             let flag = flags.get(&event.id).map(|f| {
@@ -113,9 +120,8 @@ pub fn farming<'e>(
 }
 
 /// The lot's temperature limits (its registers, else its product's typical range).
-pub fn limits(ctx: &LotContext<'_>) -> (Option<f64>, Option<f64>) {
+pub fn limits(ctx: &LotContext) -> (Option<f64>, Option<f64>) {
     let registers: BTreeMap<String, Register> = ctx
-        .state
         .registers
         .get(&(fieldtrace_core::model::EntityKind::Lot, ctx.lot.clone()))
         .map(|fields| {
@@ -129,13 +135,13 @@ pub fn limits(ctx: &LotContext<'_>) -> (Option<f64>, Option<f64>) {
     (limits.temp_min_c, limits.temp_max_c)
 }
 
-/// Temperature readings of the lot's boxes while its goods were inside, one series per logger and
-/// box, and the temperature excursions recorded on them.
-pub fn chart_data(ctx: &LotContext<'_>) -> (Vec<Series>, Vec<ExcursionMark>) {
+/// Temperature readings among `events` (of the lot's boxes while its goods were inside), one
+/// series per logger and box, and the temperature excursions recorded on them.
+pub fn chart_data<'e>(events: impl IntoIterator<Item = &'e Event>) -> (Vec<Series>, Vec<ExcursionMark>) {
     let mut series: BTreeMap<String, BTreeMap<i64, f64>> = BTreeMap::new();
     let mut marks = Vec::new();
     let mut seen_marks = BTreeSet::new();
-    for event in &ctx.history {
+    for event in events {
         match &event.kind {
             EventKind::SensorReading => {
                 let logger = event.note.as_deref().unwrap_or_default().trim_start_matches("logger ").to_owned();

@@ -1,14 +1,17 @@
-//! The lot page assembled from a seeded history with known answers: custody chain with the
-//! handover pair and the unpaired offer, timeline (actor, recorder, device, display offset),
-//! abnormal report with its photo, chart with the excursion, farming records with the PHI flag —
-//! and a box event after a kiwi was unpacked counts for the kiwi nowhere.
+//! The lot page assembled from a seeded history with known answers, stored in a real SQLite
+//! database and read back through the projected lot history as the server reads it: custody
+//! chain with the handover pair and the unpaired offer, timeline (actor, recorder, device,
+//! display offset), abnormal report with its photo, chart with the excursion, farming records
+//! with the PHI flag — and a box event after a kiwi was unpacked counts for the kiwi nowhere.
 
 use super::*;
 use chrono::{DateTime, Duration};
 use fieldtrace_core::clock::HlcTimestamp;
-use fieldtrace_core::fold::fold;
 use fieldtrace_core::model::*;
 use fieldtrace_server::custody::{AbnormalUnit, Holder, Transfer, TransferStatus};
+use fieldtrace_server::projection::Projector;
+use fieldtrace_server::storage::prelude::*;
+use fieldtrace_store_sqlite::SqliteStorage;
 
 const BOX: &str = "/00/106141412345678908";
 const PHOTO: &str = "3f0c4a1b2c3d4e5f60718293a4b5c6d7e8f9011223344556677889900aabbccd";
@@ -185,11 +188,11 @@ fn cst() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("offset")
 }
 
-#[test]
-fn the_custody_chain_has_each_hand_off_and_the_handover_pair() {
+#[tokio::test]
+async fn the_custody_chain_has_each_hand_off_and_the_handover_pair() {
     let s = seeded();
-    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").expect("lot");
-    let summary: Vec<(String, String, String, usize)> =
+    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").await.expect("lot");
+    let summary: Vec<(String, String, String, u64)> =
         d.custody.iter().map(|r| (r.what.clone(), r.giver.clone(), r.receiver.clone(), r.units)).collect();
     let expect = |what: &str, from: &str, to: &str, units| (what.to_owned(), from.to_owned(), to.to_owned(), units);
     assert_eq!(
@@ -215,14 +218,14 @@ fn the_custody_chain_has_each_hand_off_and_the_handover_pair() {
     assert_eq!(d.custody[0].to, "2026-11-20 12:00");
 }
 
-#[test]
-fn an_offer_nobody_accepted_is_flagged() {
+#[tokio::test]
+async fn an_offer_nobody_accepted_is_flagged() {
     let mut s = seeded();
     s.transfers[0].status = TransferStatus::Unpaired;
     s.transfers[0].receiver = None;
     s.transfers[0].received_count = None;
     s.transfers[0].abnormal.clear();
-    let d = from_log(&s.events, &s.transfers, "K-1", "en").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "en").await.expect("lot");
     let handover = d.custody.iter().find(|r| r.handover).expect("handover row");
     assert_eq!(handover.flag.as_deref(), Some("not accepted"));
     assert!(handover.problem);
@@ -230,10 +233,10 @@ fn an_offer_nobody_accepted_is_flagged() {
     assert_eq!(handover.boxes, "1");
 }
 
-#[test]
-fn the_timeline_names_actor_recorder_device_and_leaves_out_later_box_events_per_unit() {
+#[tokio::test]
+async fn the_timeline_names_actor_recorder_device_and_leaves_out_later_box_events_per_unit() {
     let s = seeded();
-    let d = from_log(&s.events, &s.transfers, "K-1", "en").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "en").await.expect("lot");
     // Spraying, 2 harvests, pack, reading, excursion, load, offer, bruised, unpack, deliver.
     assert_eq!(d.timeline.len(), 11, "{:#?}", d.timeline.iter().map(|r| &r.what).collect::<Vec<_>>());
     let harvest = &d.timeline[1];
@@ -250,10 +253,10 @@ fn the_timeline_names_actor_recorder_device_and_leaves_out_later_box_events_per_
     assert_eq!(lines.len(), 12);
 }
 
-#[test]
-fn abnormal_reports_carry_their_photos_and_excursions_are_on_the_chart() {
+#[tokio::test]
+async fn abnormal_reports_carry_their_photos_and_excursions_are_on_the_chart() {
     let s = seeded();
-    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").await.expect("lot");
     assert_eq!(d.abnormal.len(), 1);
     let report = &d.abnormal[0];
     assert_eq!((report.reason.as_str(), report.who.as_str(), report.note.as_str()), ("碰伤", "孙记冷库", "压伤两处"));
@@ -265,10 +268,10 @@ fn abnormal_reports_carry_their_photos_and_excursions_are_on_the_chart() {
     assert_eq!(d.limits, "0–5 °C");
 }
 
-#[test]
-fn farming_records_flag_a_spraying_whose_interval_was_not_over() {
+#[tokio::test]
+async fn farming_records_flag_a_spraying_whose_interval_was_not_over() {
     let s = seeded();
-    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").expect("lot");
+    let d = from_log(&s.events, &s.transfers, "K-1", "zh-CN").await.expect("lot");
     assert_eq!(d.farming.len(), 1);
     let spray = &d.farming[0];
     assert_eq!((spray.activity.as_str(), spray.input.as_str(), spray.phi_days.as_str()), ("打药", "代森锰锌", "14 天"));
@@ -277,11 +280,11 @@ fn farming_records_flag_a_spraying_whose_interval_was_not_over() {
     assert!(flag.contains("2026-11-20") && flag.contains("3 天 < 14 天"), "{flag}");
 }
 
-#[test]
-fn unknown_lots_are_none_and_custody_csv_is_safe() {
+#[tokio::test]
+async fn unknown_lots_are_none_and_custody_csv_is_safe() {
     let s = seeded();
-    assert!(from_log(&s.events, &s.transfers, "NO-SUCH", "zh-CN").is_none());
-    let d = from_log(&s.events, &s.transfers, "K-1", "en").expect("lot");
+    assert!(from_log(&s.events, &s.transfers, "NO-SUCH", "zh-CN").await.is_none());
+    let d = from_log(&s.events, &s.transfers, "K-1", "en").await.expect("lot");
     let mut rows = d.custody.clone();
     rows[0].giver = "=cmd|' /C calc'!A0".into();
     let csv = custody::csv(&rows);
@@ -289,40 +292,76 @@ fn unknown_lots_are_none_and_custody_csv_is_safe() {
     assert!(csv.contains(",'=cmd|' /C calc'!A0,"), "{csv}");
 }
 
-/// The page as the server assembles it, from inputs computed from the whole log instead of the
-/// projection (which equals the fold of the whole log).
-fn from_log(events: &[Event], transfers: &[Transfer], lot: &str, lang: &str) -> Option<LotData> {
-    let state = fold(events);
-    let units: BTreeSet<String> = state
-        .units
-        .iter()
-        .filter(|(_, unit)| unit.lot.as_ref().is_some_and(|l| l.0 == lot))
-        .map(|(code, _)| code.clone())
-        .collect();
-    let input = LotInput { events, units: &units, registers: state.registers, farm_records: events, transfers };
-    assemble(input, lot, cst(), lang)
+/// The page as the server assembles it: `events` stored and projected, the lot read from its
+/// history; the custody transfers are the given ones (they are paired by `custody`, tested there).
+async fn from_log(events: &[Event], transfers: &[Transfer], lot: &str, lang: &str) -> Option<LotData> {
+    let storage = SqliteStorage::open_in_memory().expect("open");
+    storage.create_coop("coop", "coop").await.expect("coop");
+    storage.push("coop", DeviceId::new(), events.to_vec(), 0).await.expect("push");
+    Projector::new().catch_up(&storage, "coop").await.expect("project");
+    let config = fieldtrace_server::ServerConfig::default();
+    let mut read = read::read(&storage, &config, "coop", lot, None, cst()).await.expect("read")?;
+    read.transfers = transfers.to_vec();
+    Some(assemble(&read, lang))
+}
+
+#[tokio::test]
+async fn a_big_lot_is_read_one_window_at_a_time_and_the_chain_carries_its_holder() {
+    use super::read::{pages, TIMELINE_PAGE};
+    let start = DateTime::parse_from_rfc3339("2026-11-20T08:00:00+08:00").expect("time");
+    let mut s = Script { device: DeviceId::new(), n: 0, start };
+    let mut update = Update::new(EntityKind::Lot, "K-BIG").set("farm", "farmer-li");
+    update = update.set("product", "猕猴桃");
+    let mut events = vec![s.event(EventKind::Update(update), &[], None, "m")];
+    for (id, name) in [("farmer-li", "李家果园"), ("picker-chen", "陈采摘"), ("driver-zhao", "赵师傅")] {
+        events.push(s.event(EventKind::Update(Update::new(EntityKind::Party, id).set("name", name)), &[], None, "m"));
+    }
+    // Two full windows of harvest taps by a picker, then the loading opens the third window.
+    for i in 0..TIMELINE_PAGE * 2 {
+        let code = format!("t/H{i}");
+        let mut tap = s.event(EventKind::Report, &[code.as_str()], Some(BizStep::Harvesting), "picker-chen");
+        tap.lot = Some(LotId::new("K-BIG"));
+        events.push(tap);
+    }
+    let mut loading = s.event(EventKind::Observation, &["t/H0", "t/H1"], Some(BizStep::Loading), "driver-zhao");
+    loading.disposition = None;
+    events.push(loading);
+
+    let storage = SqliteStorage::open_in_memory().expect("open");
+    storage.create_coop("coop", "coop").await.expect("coop");
+    storage.push("coop", DeviceId::new(), events, 0).await.expect("push");
+    Projector::new().catch_up(&storage, "coop").await.expect("project");
+    let config = fieldtrace_server::ServerConfig::default();
+    let read_page = |page| {
+        let storage = &storage;
+        let config = &config;
+        async move { read::read(storage, config, "coop", "K-BIG", page, cst()).await.expect("read").expect("lot") }
+    };
+
+    let newest = read_page(None).await;
+    assert_eq!((newest.total, pages(newest.total), newest.page), (401, 3, 3), "by default the newest window");
+    let d = assemble(&newest, "zh-CN");
+    assert_eq!(d.timeline.len(), 1);
+    assert_eq!(d.timeline[0].units, 2);
+    let hops: Vec<(&str, &str, &str, u64)> =
+        d.custody.iter().map(|r| (r.what.as_str(), r.giver.as_str(), r.receiver.as_str(), r.units)).collect();
+    assert_eq!(hops, vec![("装车", "陈采摘", "赵师傅", 2)], "the window starts from the holder the harvest left");
+    assert!(d.window_note.as_deref().is_some_and(|note| note.contains("3/3")), "{:?}", d.window_note);
+
+    let first = assemble(&read_page(Some(1)).await, "zh-CN");
+    assert_eq!(first.timeline.len(), TIMELINE_PAGE);
+    let hops: Vec<(&str, &str, u64)> =
+        first.custody.iter().map(|r| (r.giver.as_str(), r.receiver.as_str(), r.units)).collect();
+    assert_eq!(hops, vec![("李家果园", "陈采摘", TIMELINE_PAGE as u64)], "200 taps by one picker are one hand-off");
+    assert_eq!(read_page(Some(99)).await.page, 3, "a page past the end shows the last");
+    assert_eq!(read_page(Some(0)).await.page, 1);
 }
 
 #[test]
-fn the_timeline_shows_one_page_and_links_the_pages_beside_it() {
-    use super::{TimelinePage, TIMELINE_PAGE};
-    let all: Vec<usize> = (0..TIMELINE_PAGE * 2 + 5).collect();
+fn the_pager_links_the_windows_beside_it() {
     let href = |n: usize| format!("?page={n}");
-
-    let mut newest = all.clone();
-    let page = TimelinePage::cut(&mut newest, None, href);
-    assert_eq!((page.number, page.pages), (3, 3), "by default the newest page");
-    assert_eq!(newest, all[TIMELINE_PAGE * 2..].to_vec());
-    assert_eq!((page.earlier.as_deref(), page.later.as_deref()), (Some("?page=2"), None));
-
-    let mut first = all.clone();
-    let page = TimelinePage::cut(&mut first, Some(1), href);
-    assert_eq!(first, all[..TIMELINE_PAGE].to_vec());
-    assert_eq!((page.earlier, page.later.as_deref()), (None, Some("?page=2")));
-
-    let mut beyond = all.clone();
-    assert_eq!(TimelinePage::cut(&mut beyond, Some(99), href).number, 3, "a page past the end shows the last");
-    let mut none: Vec<usize> = Vec::new();
-    let page = TimelinePage::cut(&mut none, Some(0), href);
-    assert_eq!((page.number, page.pages, page.earlier, page.later), (1, 1, None, None));
+    let middle = TimelinePage::new(2, 3, href);
+    assert_eq!((middle.earlier.as_deref(), middle.later.as_deref()), (Some("?page=1"), Some("?page=3")));
+    let only = TimelinePage::new(1, 1, href);
+    assert_eq!((only.earlier, only.later), (None, None));
 }

@@ -19,7 +19,7 @@ pub struct TimelineRow {
     pub device: String,
     pub codes: String,
     /// How many of the lot's units the event concerned.
-    pub units: usize,
+    pub units: u64,
     /// Empty when no condition was judged.
     pub condition: String,
     pub abnormal: bool,
@@ -99,9 +99,15 @@ fn codes_text(event: &Event) -> String {
     }
 }
 
-pub fn rows(ctx: &LotContext<'_>, w: &LotWords, t: &Words) -> Vec<TimelineRow> {
-    ctx.history
-        .iter()
+/// One row per event of `events` (part of the lot's history, voided events left out).
+pub fn rows<'e>(
+    ctx: &LotContext,
+    events: impl IntoIterator<Item = &'e Event>,
+    w: &LotWords,
+    t: &Words,
+) -> Vec<TimelineRow> {
+    events
+        .into_iter()
         .map(|event| {
             let (condition, abnormal) = match (&event.kind, event.disposition) {
                 (EventKind::HandoverAcceptance(a), _) if !a.abnormal.is_empty() => {
@@ -138,11 +144,18 @@ pub fn rows(ctx: &LotContext<'_>, w: &LotWords, t: &Words) -> Vec<TimelineRow> {
         .collect()
 }
 
+/// The timeline's CSV columns.
+pub const CSV_HEADER: [&str; 9] = ["time", "event", "who", "recorder", "device", "codes", "units", "condition", "note"];
+
 /// The timeline as CSV (formula-injection safe).
+#[cfg(test)]
 pub fn csv(rows: &[TimelineRow]) -> String {
-    let header = ["time", "event", "who", "recorder", "device", "codes", "units", "condition", "note"];
-    let rows: Vec<Vec<String>> = rows
-        .iter()
+    crate::ui::csv_export::csv(&CSV_HEADER, &csv_cells(rows))
+}
+
+/// The cells of `rows`, in [`CSV_HEADER`]'s order.
+pub fn csv_cells(rows: &[TimelineRow]) -> Vec<Vec<String>> {
+    rows.iter()
         .map(|row| {
             vec![
                 row.when.clone(),
@@ -156,6 +169,5 @@ pub fn csv(rows: &[TimelineRow]) -> String {
                 row.note.clone(),
             ]
         })
-        .collect();
-    crate::ui::csv_export::csv(&header, &rows)
+        .collect()
 }

@@ -14,6 +14,10 @@ pub struct LotWords {
     pub earlier: &'static str,
     pub later: &'static str,
     pub page: &'static str,
+    /// Above the custody chain when the history has several pages: `{n}`, `{pages}`, `{span}`.
+    pub window_note: &'static str,
+    /// Above the abnormal reports when not all are shown: `{n}`, `{total}`.
+    pub newest_of: &'static str,
     pub abnormal_reports: &'static str,
     pub abnormal_none: &'static str,
     pub temperature: &'static str,
@@ -84,6 +88,8 @@ pub const ZH: LotWords = LotWords {
     earlier: "← 较早",
     later: "较晚 →",
     page: "页",
+    window_note: "本页（第 {n}/{pages} 页，{span}）的交接；导出 CSV 含全部交接。",
+    newest_of: "最近 {n} 条，共 {total} 条；时间线和 CSV 含全部。",
     abnormal_reports: "异常报告",
     abnormal_none: "没有异常报告。",
     temperature: "温度",
@@ -155,6 +161,8 @@ pub const EN: LotWords = LotWords {
     earlier: "← Earlier",
     later: "Later →",
     page: "page",
+    window_note: "Hand-offs of page {n} of {pages} ({span}); the CSV export has them all.",
+    newest_of: "The newest {n} of {total}; the timeline and its CSV have them all.",
     abnormal_reports: "Abnormal reports",
     abnormal_none: "No abnormal reports.",
     temperature: "Temperature",
