@@ -202,3 +202,39 @@ async fn a_manager_lists_acknowledges_and_exports_alerts_and_devices_cannot() {
     let audit = server.storage.audit_log(COOP, 20).await.expect("audit");
     assert_eq!(audit.iter().filter(|e| e.action == "acknowledge_alert").count(), 1);
 }
+
+#[tokio::test]
+async fn the_alert_list_shows_a_hundred_at_a_time_with_a_link_to_older_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(&dir.path().join("server.db")).await;
+    let manager = server.enroll("manager-chen", Role::Manager).await;
+    let lot = Update::new(EntityKind::Lot, "K-1").set("product", "猕猴桃").set("farm", "farmer-li");
+    server.push(&manager, vec![manager.update(lot)]).await;
+    let reports: Vec<Event> = (1..=105).map(|n| manager.report(&code(n), "K-1", bruised())).collect();
+    server.push(&manager, reports).await;
+    let alerts = server.alerts_when("105 abnormal alerts", |a| a.len() == 105).await;
+
+    let cookie = sign_in(&server).await;
+    let get = |path: String| {
+        let request = server.http.get(format!("{}{path}", server.base)).header("cookie", cookie.clone());
+        async move { request.send().await.expect("get").text().await.expect("html") }
+    };
+    let first = get("/ui/alerts".into()).await;
+    assert_eq!(first.matches("id=\"alert-").count(), 100);
+    let older = first.split("href=\"").filter_map(|s| s.split('"').next()).find(|href| href.contains("before="));
+    // The page escapes `&` in attributes, as a browser reads them back.
+    let older = older.expect("a link to older alerts").replace("&#38;", "&").replace("&amp;", "&");
+    let second = get(older).await;
+    assert_eq!(second.matches("id=\"alert-").count(), 5);
+    assert!(!second.contains("before="), "the last page links no further");
+    // Together the pages list every alert once, newest first.
+    let ids = |html: &str| -> Vec<i64> {
+        html.split("id=\"alert-").skip(1).filter_map(|s| s.split('"').next()?.parse().ok()).collect()
+    };
+    let listed: Vec<i64> = ids(&first).into_iter().chain(ids(&second)).collect();
+    let mut all: Vec<i64> = alerts.iter().map(|a| a.id).collect();
+    all.sort_unstable();
+    let mut sorted = listed.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, all);
+}

@@ -120,6 +120,8 @@ pub struct AlertFilter {
     /// `Some(true)`: acknowledged only; `Some(false)`: open only.
     pub acknowledged: Option<bool>,
     pub kind: Option<String>,
+    /// Only alerts listed after this one (older, in the list's newest-first order): the next page.
+    pub before: Option<i64>,
     pub limit: usize,
 }
 

@@ -355,6 +355,10 @@ pub async fn alerts_file_once_and_acknowledge<S: Storage>(store: S) {
     assert_eq!(store.open_alert_count(COOP).await.expect("count"), 2);
     let all = store.alerts(COOP, AlertFilter { limit: 10, ..AlertFilter::default() }).await.expect("alerts");
     assert_eq!(all.len(), 2);
+    let first = store.alerts(COOP, AlertFilter { limit: 1, ..AlertFilter::default() }).await.expect("page 1");
+    let next = AlertFilter { limit: 1, before: first.first().map(|a| a.id), ..AlertFilter::default() };
+    let second = store.alerts(COOP, next).await.expect("page 2");
+    assert_eq!([&first[..], &second[..]].concat(), all, "pages of one alert, newest first, make the list");
     assert!(all.iter().all(|a| a.notifications.iter().any(|n| n.channel == crate::alerts::WEBHOOK)));
     assert!(store.acknowledge_alert(COOP, all[0].id, "wang", NOW + 2).await.expect("ack"));
     assert!(!store.acknowledge_alert(COOP, all[0].id, "wang", NOW + 3).await.expect("already acknowledged"));

@@ -145,14 +145,30 @@ fn notifications_of(conn: &Connection, alert: i64) -> StorageResult<Vec<Notifica
 }
 
 fn list(conn: &Connection, coop: &str, filter: &AlertFilter) -> StorageResult<Vec<AlertRow>> {
-    let sql = format!(
-        "SELECT {ALERT_COLUMNS} FROM alerts a WHERE a.coop_id = ?1
-         AND (?2 IS NULL OR (a.acked_at_ms IS NOT NULL) = ?2) AND (?3 IS NULL OR a.kind = ?3)
-         ORDER BY a.created_at_ms DESC, a.id DESC LIMIT ?4"
-    );
+    // Only the filters asked for, spelled out: `?n IS NULL OR …` terms would make SQLite
+    // re-plan the statement on every call and walk every alert of the co-op.
+    let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a WHERE a.coop_id = ?1");
+    let mut values: Vec<rusqlite::types::Value> = vec![coop.to_owned().into()];
+    match filter.acknowledged {
+        Some(true) => sql.push_str(" AND a.acked_at_ms IS NOT NULL"),
+        Some(false) => sql.push_str(" AND a.acked_at_ms IS NULL"),
+        None => {}
+    }
+    if let Some(kind) = &filter.kind {
+        values.push(kind.clone().into());
+        sql.push_str(&format!(" AND a.kind = ?{}", values.len()));
+    }
+    if let Some(before) = filter.before {
+        values.push(before.into());
+        let n = values.len();
+        sql.push_str(&format!(
+            " AND (a.created_at_ms, a.id) < (SELECT b.created_at_ms, b.id FROM alerts b WHERE b.id = ?{n})"
+        ));
+    }
+    values.push(i64::try_from(filter.limit).unwrap_or(i64::MAX).into());
+    sql.push_str(&format!(" ORDER BY a.created_at_ms DESC, a.id DESC LIMIT ?{}", values.len()));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map(params![coop, filter.acknowledged, filter.kind, limit], |row| alert_row(row, 0))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |row| alert_row(row, 0))?;
     let mut alerts: Vec<AlertRow> = rows.collect::<Result<_, _>>()?;
     for alert in &mut alerts {
         alert.notifications = notifications_of(conn, alert.id)?;

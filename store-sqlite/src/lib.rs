@@ -82,7 +82,7 @@ impl SqliteStorage {
         work: impl FnOnce(&Connection) -> StorageResult<T> + Send + 'static,
     ) -> StorageResult<T> {
         let Some(path) = self.path.clone() else {
-            return self.run(move |conn| work(conn)).await;
+            return self.run(move |conn| in_snapshot(conn, work)).await;
         };
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
@@ -91,7 +91,7 @@ impl SqliteStorage {
                 Some(conn) => conn,
                 None => open_reader(&path)?,
             };
-            let result = work(&conn);
+            let result = in_snapshot(&conn, work);
             let mut idle = readers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if idle.len() < IDLE_READERS {
                 idle.push(conn);
@@ -115,6 +115,15 @@ impl SqliteStorage {
         .await
         .map_err(|err| StorageError::Backend(format!("storage task failed: {err}")))?
     }
+}
+
+/// Runs a read in one transaction: every statement sees the same snapshot, and the WAL read lock
+/// is taken once rather than once per statement (a projector batch runs thousands of look-ups).
+fn in_snapshot<T>(conn: &Connection, work: impl FnOnce(&Connection) -> StorageResult<T>) -> StorageResult<T> {
+    let snapshot = conn.unchecked_transaction()?;
+    let result = work(&snapshot)?;
+    snapshot.commit()?;
+    Ok(result)
 }
 
 /// A connection that only reads (the writer has migrated the schema already).

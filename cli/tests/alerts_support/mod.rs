@@ -132,7 +132,7 @@ impl Server {
     }
 
     pub async fn alerts(&self) -> Vec<AlertRow> {
-        self.storage.alerts(COOP, AlertFilter { limit: 100, ..AlertFilter::default() }).await.expect("alerts")
+        self.storage.alerts(COOP, AlertFilter { limit: 1_000, ..AlertFilter::default() }).await.expect("alerts")
     }
 
     /// Waits (bounded) until `done` holds for the co-op's alerts; returns them.

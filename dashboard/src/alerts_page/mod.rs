@@ -23,7 +23,9 @@ use fieldtrace_server::{now_ms, ReadState};
 use serde::Deserialize;
 use words::AlertWords;
 
-/// Most alerts listed or exported at once.
+/// Alerts per page of the list (older ones a link away).
+const PAGE_ROWS: usize = 100;
+/// Most alerts exported at once.
 const MAX_ROWS: usize = 1_000;
 
 pub fn router<S: Storage>() -> Router<ReadState<S>> {
@@ -42,6 +44,8 @@ pub struct AlertQuery {
     status: String,
     #[serde(default)]
     kind: String,
+    /// The last alert of the previous page: list the ones older than it.
+    before: Option<i64>,
 }
 
 impl AlertQuery {
@@ -52,7 +56,7 @@ impl AlertQuery {
             _ => None,
         };
         let kind = fieldtrace_server::alerts::rules::AlertKind::from_key(&self.kind).map(|k| k.key().to_owned());
-        AlertFilter { acknowledged, kind, limit: MAX_ROWS }
+        AlertFilter { acknowledged, kind, before: None, limit: MAX_ROWS }
     }
 
     fn filters(&self) -> String {
@@ -95,6 +99,10 @@ struct AlertsView {
     lang_href: String,
     /// Where an acknowledgement returns to (keeps the filters).
     back: String,
+    /// The next page (older alerts), if any.
+    older: Option<String>,
+    /// Back to the newest page, when on an older one.
+    newest: Option<String>,
 }
 
 fn display_time<S>(state: &ReadState<S>, ms: i64) -> String {
@@ -153,9 +161,15 @@ async fn list_page<S: Storage>(
 ) -> Result<Response, ApiError> {
     let (t, lang_cookie) = language(&state, &headers, query.lang.as_deref());
     let w = words::for_lang(t.lang);
-    let alerts = state.storage.alerts(&manager.coop, query.filter()).await?;
+    // One more than a page: whether an older page exists.
+    let filter = AlertFilter { before: query.before, limit: PAGE_ROWS + 1, ..query.filter() };
+    let mut alerts = state.storage.alerts(&manager.coop, filter).await?;
+    let more = alerts.len() > PAGE_ROWS;
+    alerts.truncate(PAGE_ROWS);
     let open_count = state.storage.open_alert_count(&manager.coop).await?;
     let filters = query.filters();
+    let older = alerts.last().filter(|_| more).map(|last| format!("/ui/alerts?{filters}&before={}", last.id));
+    let newest = query.before.map(|_| format!("/ui/alerts?{filters}"));
     let view = AlertsView {
         t,
         w,
@@ -171,6 +185,8 @@ async fn list_page<S: Storage>(
         csv_href: format!("/ui/alerts.csv?{filters}"),
         lang_href: format!("/ui/alerts?lang={}&{filters}", t.other_lang),
         back: format!("/ui/alerts?{filters}"),
+        older,
+        newest,
     };
     Ok(page(StatusCode::OK, &view, lang_cookie))
 }

@@ -58,9 +58,11 @@ pub(super) fn page(
     lot: &str,
     query: &HistoryQuery,
 ) -> StorageResult<Vec<LotHistoryRow>> {
-    let mut sql = format!(
-        "SELECT h.wall_ms, h.logical, h.seq, h.units, h.marks, e.received_at_ms, e.body
-         FROM lot_history h JOIN events e ON e.coop_id = h.coop_id AND e.seq = h.seq
+    // The rows are chosen in the history's own index first and only those are joined with their
+    // events: an OFFSET over the join would read every skipped event (a big lot's newest window
+    // skips tens of thousands).
+    let mut chosen = format!(
+        "SELECT h.wall_ms, h.logical, h.seq, h.units, h.marks FROM lot_history h
          WHERE h.coop_id = ?1 AND h.lot = ?2{}",
         mark_term(query.mark)
     );
@@ -68,15 +70,20 @@ pub(super) fn page(
     for (bound, op) in [(query.after, ">"), (query.before, "<")] {
         if let Some(key) = bound {
             let n = values.len();
-            sql.push_str(&format!(" AND (h.wall_ms, h.logical, h.seq) {op} (?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
+            chosen.push_str(&format!(" AND (h.wall_ms, h.logical, h.seq) {op} (?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
             values.extend([key.wall_ms.into(), key.logical.into(), key.seq.into()]);
         }
     }
     let order = if query.newest_first { "DESC" } else { "ASC" };
-    sql.push_str(&format!(
+    chosen.push_str(&format!(
         " ORDER BY h.wall_ms {order}, h.logical {order}, h.seq {order} LIMIT {} OFFSET {}",
         query.limit, query.offset
     ));
+    let sql = format!(
+        "SELECT c.wall_ms, c.logical, c.seq, c.units, c.marks, e.received_at_ms, e.body
+         FROM ({chosen}) c JOIN events e ON e.coop_id = ?1 AND e.seq = c.seq
+         ORDER BY c.wall_ms, c.logical, c.seq"
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |row| {
         Ok(LotHistoryRow {
@@ -90,11 +97,7 @@ pub(super) fn page(
             },
         })
     })?;
-    let mut rows: Vec<LotHistoryRow> = rows.collect::<Result<_, _>>()?;
-    if query.newest_first {
-        rows.reverse();
-    }
-    Ok(rows)
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub(super) fn len(conn: &Connection, coop: &str, lot: &str, mark: Option<HistoryMark>) -> StorageResult<u64> {
