@@ -80,8 +80,11 @@ impl SyncLog for SqliteStorage {
     async fn events_of_kinds(&self, coop: &str, kinds: &'static [&'static str]) -> StorageResult<Vec<StoredEventRow>> {
         let coop = coop.to_owned();
         self.read(move |conn| {
+            // Named: without statistics SQLite walks the co-op's whole log in `seq` order to
+            // satisfy ORDER BY rather than read the few rows of the kind (0.23 s at 1M events).
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, received_at_ms, body FROM events WHERE coop_id = ?1 AND kind = ?2 ORDER BY seq",
+                "SELECT seq, received_at_ms, body FROM events INDEXED BY events_by_kind
+                 WHERE coop_id = ?1 AND kind = ?2 ORDER BY seq",
             )?;
             let mut rows = Vec::new();
             for kind in kinds {
