@@ -130,10 +130,25 @@ async fn project_pieces<S: Storage>(
         return Ok(());
     }
     let events = decode(&storage.recorded_on(coop, pairs.iter().cloned().collect()).await?)?;
+    // Each party's events counted once per month, not the whole fetch once per pair: a batch
+    // touches hundreds of (party, day) pairs.
+    let corrections: Vec<&Event> = events.iter().filter(|event| event.kind.voids().is_some()).collect();
+    let mut by_party: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for event in events.iter().filter(|event| event.kind.voids().is_none()) {
+        by_party.entry(event.recorder.party.0.as_str()).or_default().push(event);
+    }
+    let mut counted: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
     for (party, day) in pairs {
-        let month = day.get(..7).and_then(Month::parse);
-        let counts = month.map(|month| piece_counts(&events, &PartyId(party.clone()), month));
-        let pieces = counts.and_then(|c| c.days.into_iter().find(|d| d.date == day)).map_or(0, |d| d.pieces);
+        let Some(month) = day.get(..7).and_then(Month::parse) else {
+            batch.pieces.push(PieceDay { party, day, pieces: 0 });
+            continue;
+        };
+        let days = counted.entry((party.clone(), month.to_string())).or_insert_with(|| {
+            let own = by_party.get(party.as_str()).into_iter().flatten().copied();
+            let counts = piece_counts(own.chain(corrections.iter().copied()), &PartyId(party.clone()), month);
+            counts.days.into_iter().map(|d| (d.date, d.pieces)).collect()
+        });
+        let pieces = days.get(&day).copied().unwrap_or(0);
         batch.pieces.push(PieceDay { party, day, pieces });
     }
     Ok(())
