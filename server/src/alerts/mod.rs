@@ -10,6 +10,7 @@
 
 pub mod dispatch;
 mod evaluate;
+mod handling;
 pub mod notify;
 pub mod rules;
 pub mod store;

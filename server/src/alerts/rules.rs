@@ -3,6 +3,7 @@
 //! last evaluation; the store de-duplicates on `(kind, subject)`, so a rule may say the same thing
 //! twice (a replayed report, the giver's copy of an acceptance) and only the first one counts.
 
+use super::handling::Handling;
 use crate::vocabulary_names::reason_name;
 use chrono::NaiveDate;
 use fieldtrace_core::fold::ReplicaState;
@@ -55,51 +56,23 @@ pub(crate) fn abnormal_codes(event: &Event) -> Vec<String> {
     }
 }
 
-/// Every code related to `codes` by packing: the containers they were ever in and what was ever
-/// packed into them. An event on any of these handled the goods.
-fn related_codes(all: &[Event], codes: &[String]) -> BTreeSet<String> {
-    let mut related: BTreeSet<String> = codes.iter().cloned().collect();
-    loop {
-        let before = related.len();
-        for event in all {
-            if let EventKind::Aggregation { parent, .. } = &event.kind {
-                if related.contains(parent) || event.codes.iter().any(|c| related.contains(c)) {
-                    related.insert(parent.clone());
-                    related.extend(event.codes.iter().cloned());
-                }
-            }
-        }
-        if related.len() == before {
-            return related;
-        }
-    }
-}
-
 /// The upstream parties of `codes` as of `event`: the lot's farm and every party that handled the
 /// goods (acted on them, gave or received them in a handover) earlier in causal order, except the
 /// one reporting.
 pub fn upstream_parties(
     state: &ReplicaState,
-    all: &[Event],
+    handling: &Handling<'_>,
     event: &Event,
     codes: &[String],
     lot: Option<&str>,
 ) -> Vec<String> {
-    let related = related_codes(all, codes);
+    let related = handling.related_codes(codes);
     let mut parties = BTreeSet::new();
     if let Some(farm) = lot.and_then(|lot| register(state, EntityKind::Lot, lot, "farm")) {
         parties.insert(farm.to_owned());
     }
-    for earlier in all {
+    for earlier in handling.events_on(&related) {
         if earlier.id == event.id || state.voided.contains(&earlier.id) || earlier.cmp_causal(event).is_ge() {
-            continue;
-        }
-        let parent = match &earlier.kind {
-            EventKind::Aggregation { parent, .. } => Some(parent),
-            _ => None,
-        };
-        let touches = earlier.codes.iter().chain(parent).any(|code| related.contains(code));
-        if !touches {
             continue;
         }
         parties.insert(earlier.actor.party.as_str().to_owned());
@@ -134,6 +107,7 @@ fn party_name(state: &ReplicaState, party: &str) -> String {
 
 /// Rule (a): each abnormal box notifies the upstream parties of its lot.
 pub fn abnormal_alerts(state: &ReplicaState, all: &[Event], new: &[Event]) -> Vec<NewAlert> {
+    let handling = Handling::new(all);
     let mut alerts = Vec::new();
     for event in new.iter().filter(|e| !state.voided.contains(&e.id)) {
         let codes = abnormal_codes(event);
@@ -148,7 +122,7 @@ pub fn abnormal_alerts(state: &ReplicaState, all: &[Event], new: &[Event]) -> Ve
         for code in codes {
             let (reason_zh, reason_en) = reasons(&code);
             let lot = lot_of(state, event, &code);
-            let recipients = upstream_parties(state, all, event, std::slice::from_ref(&code), lot.as_deref());
+            let recipients = upstream_parties(state, &handling, event, std::slice::from_ref(&code), lot.as_deref());
             let reporter = party_name(state, event.actor.party.as_str());
             let lot_text = lot.clone().unwrap_or_else(|| "-".to_owned());
             let product = product(state, lot.as_deref());
