@@ -16,8 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const TIMELINE_PAGE: usize = 200;
 /// The newest abnormal reports shown (the timeline and its CSV have every one).
 pub const ABNORMAL_SHOWN: usize = 100;
-/// The newest logger events (readings, excursions) the chart draws.
-pub const CHART_EVENTS: usize = 2_000;
+/// The newest logger events (uploads of readings, excursions) the chart draws. Each upload carries
+/// a trip's readings (often dozens), and the drawing is 480 units wide: more would only stack
+/// points on the same pixels while every request read and decoded them.
+pub const CHART_EVENTS: usize = 200;
 /// Events read before a window to learn who held the goods when it starts.
 const SEED_EVENTS: usize = 50;
 
