@@ -243,8 +243,10 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
             () = shutdown::signalled() => {}
         }
     };
+    // Stops as `serve` does, within a fixed grace: a browser's connection cannot keep it running.
+    let grace = std::time::Duration::from_secs(10);
     let server =
-        tokio::spawn(fieldtrace_dashboard::serve(listener, storage.clone(), ServerConfig::default(), shutdown));
+        tokio::spawn(shutdown::serve_draining(listener, storage.clone(), ServerConfig::default(), shutdown, grace));
     println!("fieldtrace demo: sync server on {url} (database {})", db.display());
     let report = demo::run(&storage, &url, scratch.path()).await?;
     print!("{}", demo::describe(&report));
