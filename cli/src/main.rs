@@ -2,13 +2,16 @@
 //! `decode` reads barcodes in image files, `sensors import` a box logger's CSV, `labels` prints
 //! trace-code label sheets; `coop`, `token` and `manager` prepare a co-op, the one-time enrollment
 //! tokens its phones scan and its dashboard accounts; `import` uploads an assistant's spreadsheet of
-//! farming records and lots; `reports import` enters a lab's test reports; `export epcis` writes a lot's EPCIS 2.0 document.
+//! farming records and lots; `reports import` enters a lab's test reports; `export epcis` writes a lot's EPCIS 2.0 document;
+//! `backup` and `restore` copy a serving database with its photos and bring one back, verified.
 
+mod backup_cli;
 mod decode_cli;
 mod labels;
 mod reports_cli;
 mod reproject_cli;
 mod sensors_cli;
+mod shutdown;
 
 use clap::{Parser, Subcommand};
 use fieldtrace_cli::demo;
@@ -48,6 +51,10 @@ enum Command {
         /// did: a number with s, m, h or d (`90m`, `6h`, `2d`).
         #[arg(long, default_value = "6h", value_parser = parse_duration_ms)]
         unpaired_after: i64,
+        /// On Ctrl-C or SIGTERM, how long requests in flight may still run before the server
+        /// exits without them (`30s`, `2m`); keep it below systemd's TimeoutStopSec.
+        #[arg(long, default_value = "30s", value_parser = parse_duration_ms)]
+        shutdown_grace: i64,
     },
     /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
     Demo {
@@ -100,6 +107,10 @@ enum Command {
         #[arg(long)]
         totp: bool,
     },
+    /// Copy the database and its photos into one backup file, consistently, while the server runs.
+    Backup(backup_cli::BackupArgs),
+    /// Restore a backup file into a fresh database path (and its photo folder), verified.
+    Restore(backup_cli::RestoreArgs),
     /// Rebuild the persisted read models from the log (after a migration or an upgrade).
     Reproject {
         #[arg(long, default_value = "fieldtrace.db")]
@@ -229,11 +240,13 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
     let shutdown = async move {
         tokio::select! {
             _ = stopped => {}
-            _ = tokio::signal::ctrl_c() => {}
+            () = shutdown::signalled() => {}
         }
     };
+    // Stops as `serve` does, within a fixed grace: a browser's connection cannot keep it running.
+    let grace = std::time::Duration::from_secs(10);
     let server =
-        tokio::spawn(fieldtrace_dashboard::serve(listener, storage.clone(), ServerConfig::default(), shutdown));
+        tokio::spawn(shutdown::serve_draining(listener, storage.clone(), ServerConfig::default(), shutdown, grace));
     println!("fieldtrace demo: sync server on {url} (database {})", db.display());
     let report = demo::run(&storage, &url, scratch.path()).await?;
     print!("{}", demo::describe(&report));
@@ -310,7 +323,7 @@ async fn run_other(command: Command) -> Result<(), String> {
             decode_cli::run(&files, json);
             Ok(())
         }
-        Command::Serve { db, listen, public_url, geo_header, unpaired_after } => {
+        Command::Serve { db, listen, public_url, geo_header, unpaired_after, shutdown_grace } => {
             let config =
                 ServerConfig { public_url, geo_header, unpaired_after_ms: unpaired_after, ..ServerConfig::default() };
             let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
@@ -318,10 +331,10 @@ async fn run_other(command: Command) -> Result<(), String> {
                 tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             println!("fieldtrace sync server on http://{address} (database {})", db.display());
-            let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
-            };
-            fieldtrace_dashboard::serve(listener, Arc::new(storage), config, shutdown).await.map_err(|e| e.to_string())
+            let grace = std::time::Duration::from_millis(shutdown_grace.unsigned_abs());
+            shutdown::serve_draining(listener, Arc::new(storage), config, shutdown::signalled(), grace)
+                .await
+                .map_err(|e| e.to_string())
         }
         Command::Coop { db, id, name } => {
             let storage = SqliteStorage::open(&db).map_err(|e| e.to_string())?;
@@ -339,6 +352,8 @@ async fn run_other(command: Command) -> Result<(), String> {
         }
         Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
         Command::Export { what } => export_epcis(what).await,
+        Command::Backup(args) => backup_cli::backup(args).await.map(|summary| print!("{summary}")),
+        Command::Restore(args) => backup_cli::restore(args).await.map(|summary| print!("{summary}")),
         Command::Reproject { db, coop } => reproject_cli::run(&db, coop).await.map(|summary| print!("{summary}")),
         Command::Manager { db, coop, name, display_name, totp } => {
             let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;

@@ -1,5 +1,6 @@
 //! The sync API over real HTTP on loopback, with a real SQLite file behind it: enrollment,
-//! idempotent push, paged pull, tenancy, roles, revocation and error bodies.
+//! idempotent push, paged pull, tenancy, roles, revocation and error bodies; the `/healthz` and
+//! `/readyz` probes.
 
 use fieldtrace_core::clock::HlcTimestamp;
 use fieldtrace_core::model::*;
@@ -7,7 +8,7 @@ use fieldtrace_core::sync::wire;
 use fieldtrace_server::secrets::{generate_secret, hash_secret};
 use fieldtrace_server::storage::{prelude::*, NewEnrollmentToken};
 use fieldtrace_server::ServerConfig;
-use fieldtrace_store_sqlite::SqliteStorage;
+use fieldtrace_store_sqlite::{SqliteStorage, SCHEMA_VERSION};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -140,6 +141,32 @@ async fn health_answers() {
     let body = server.http.get(format!("{}/v1/health", server.base)).send().await.expect("send").json_value().await;
     assert_eq!(body["status"], "ok");
     assert_eq!(body["wire_version"], 1);
+}
+
+#[tokio::test]
+async fn probes_answer_alive_and_ready_and_not_ready_on_a_schema_this_server_does_not_run() {
+    let server = start().await;
+    let get = |path: &str| server.http.get(format!("{}{path}", server.base)).send();
+    let response = get("/healthz").await.expect("send");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json_value().await["status"], "alive");
+    let response = get("/readyz").await.expect("send");
+    assert_eq!(response.status(), 200);
+    let body = response.json_value().await;
+    assert_eq!((body["status"].as_str(), body["schema_version"].as_i64()), (Some("ready"), Some(SCHEMA_VERSION)));
+
+    // A newer fieldtrace migrated the file behind this server's back: not ready, still alive.
+    let raw = rusqlite::Connection::open(server._dir.path().join("server.db")).expect("raw");
+    raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("newer");
+    let response = get("/readyz").await.expect("send");
+    assert_eq!(response.status(), 503);
+    let body = response.json_value().await;
+    assert_eq!(body["error"], "not_ready");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&format!("schema version {}", SCHEMA_VERSION + 1)), "{message}");
+    assert_eq!(get("/healthz").await.expect("send").status(), 200);
+    raw.pragma_update(None, "user_version", SCHEMA_VERSION).expect("back");
+    assert_eq!(get("/readyz").await.expect("send").status(), 200);
 }
 
 #[tokio::test]

@@ -37,6 +37,7 @@ macro_rules! storage_conformance_tests {
             trace_scans_are_counted_per_code,
             device_listing_shows_last_sync,
             alerts_file_once_and_acknowledge,
+            schema_is_current_after_open,
         );
     };
 }
@@ -94,6 +95,12 @@ async fn enrolled<S: Storage>(store: &S, coop: &str, byte: u8) -> DeviceId {
 fn decoded(encoded: Vec<Vec<u8>>) -> Vec<Event> {
     let batch = wire::batch_from_encoded(encoded.iter().map(Vec::as_slice));
     wire::decode_events(&batch).expect("stored events decode")
+}
+
+/// A freshly opened backend has applied every migration it knows (what `/readyz` checks).
+pub async fn schema_is_current_after_open<S: Storage>(store: S) {
+    let status = store.schema_status().await.expect("the database answers");
+    assert!(status.current() && status.expected > 0, "{status:?}");
 }
 
 pub async fn enrollment_is_one_time_and_retry_safe<S: Storage>(store: S) {

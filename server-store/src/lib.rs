@@ -61,6 +61,7 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// Everything the sync server persists: every concern's trait, implemented by one backend.
 pub trait Storage:
     CoopStore
+    + HealthCheck
     + SyncLog
     + DeviceStore
     + AccountStore
@@ -75,6 +76,7 @@ pub trait Storage:
 
 impl<T> Storage for T where
     T: CoopStore
+        + HealthCheck
         + SyncLog
         + DeviceStore
         + AccountStore

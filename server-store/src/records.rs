@@ -29,6 +29,20 @@ pub struct NewEnrollmentToken {
     pub expires_at_ms: i64,
 }
 
+/// The schema version a database holds and the one this build's migrations end at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaStatus {
+    pub found: i64,
+    pub expected: i64,
+}
+
+impl SchemaStatus {
+    /// Every migration this build knows is applied, and none it does not know.
+    pub fn current(&self) -> bool {
+        self.found == self.expected
+    }
+}
+
 /// What happened to one pushed event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushOutcome {

@@ -21,6 +21,13 @@ pub trait CoopStore: Send + Sync + 'static {
     fn coop_ids(&self) -> impl Future<Output = StorageResult<Vec<String>>> + Send;
 }
 
+/// Whether the backend can serve requests: `/readyz` asks it on every probe.
+pub trait HealthCheck: Send + Sync + 'static {
+    /// Runs a trivial query and reports the schema version the database holds beside the one
+    /// this build migrates to; an error means the database did not answer.
+    fn schema_status(&self) -> impl Future<Output = StorageResult<SchemaStatus>> + Send;
+}
+
 /// The append-only event log of each co-op, numbered in arrival order.
 pub trait SyncLog: Send + Sync + 'static {
     /// Stores the events of one push in one transaction; already-known ids are reported `Known`.

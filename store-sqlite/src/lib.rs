@@ -6,6 +6,7 @@
 //! model and wire codec); nothing of the server's handlers, pages or CLI.
 
 mod alerts;
+pub mod backup;
 mod device_status;
 mod devices;
 mod indexes;
@@ -18,7 +19,7 @@ mod trace_lookup;
 
 use fieldtrace_core::model::Event;
 use fieldtrace_core::sync::wire;
-use fieldtrace_server_store::{CoopStore, StorageError, StorageResult, StoredEventRow};
+use fieldtrace_server_store::{CoopStore, HealthCheck, SchemaStatus, StorageError, StorageResult, StoredEventRow};
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_test_reports.sql"),
     include_str!("migrations/009_read_models.sql"),
 ];
+
+/// The schema version (`PRAGMA user_version`) this build's migrations end at: a database or a
+/// backup of a newer one is refused rather than misread.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 #[derive(Clone)]
 pub struct SqliteStorage {
@@ -61,6 +66,13 @@ impl SqliteStorage {
 
     fn init(mut conn: Connection, path: Option<PathBuf>) -> StorageResult<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // A backup file is an SQLite file too; serving it would quietly turn a backup into a live
+        // database with photos inside. `fieldtrace restore` makes a database of it.
+        if backup::is_backup(&conn)? {
+            return Err(StorageError::Backend(
+                "this file is a FieldTrace backup, not a database: make one with `fieldtrace restore`".into(),
+            ));
+        }
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         // A season is ~1 GB of pages: a 64 MiB page cache keeps the look-up indexes' upper levels
         // and the hot co-op's recent pages in memory (SQLite's default is 2 MiB).
@@ -150,6 +162,17 @@ pub(crate) fn decode_stored<'a>(bodies: impl IntoIterator<Item = &'a [u8]>) -> S
 fn hash_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<[u8; 32]> {
     let bytes: Vec<u8> = row.get(index)?;
     bytes.try_into().map_err(|_| rusqlite::Error::InvalidColumnType(index, "hash".into(), rusqlite::types::Type::Blob))
+}
+
+impl HealthCheck for SqliteStorage {
+    async fn schema_status(&self) -> StorageResult<SchemaStatus> {
+        // On a read connection: a probe must not queue behind pushes for the writer.
+        self.read(|conn| {
+            let found = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+            Ok(SchemaStatus { found, expected: SCHEMA_VERSION })
+        })
+        .await
+    }
 }
 
 impl CoopStore for SqliteStorage {

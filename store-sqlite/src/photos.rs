@@ -5,7 +5,15 @@ use fieldtrace_core::model::{DeviceId, Event};
 use fieldtrace_server_store::PhotoStore;
 use fieldtrace_server_store::{PhotoRecord, StorageError, StorageResult};
 use rusqlite::{params, Connection, OptionalExtension};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Where a server on the database file `db` keeps its photos by default: `<db>-photos` beside
+/// it (backup and restore carry that folder with the database).
+pub(crate) fn photo_dir_beside(db: &Path) -> Option<PathBuf> {
+    let mut name = db.file_name()?.to_os_string();
+    name.push("-photos");
+    Some(db.with_file_name(name))
+}
 
 /// Remembers the photos a newly accepted event names (inside the push transaction).
 pub(super) fn link_event(conn: &Connection, coop: &str, event: &Event) -> StorageResult<()> {
@@ -98,10 +106,7 @@ pub(super) fn reset(conn: &Connection, coop: &str, sha256: &str) -> StorageResul
 
 impl PhotoStore for SqliteStorage {
     fn default_photo_dir(&self) -> Option<PathBuf> {
-        let path = self.path.as_ref()?;
-        let mut name = path.file_name()?.to_os_string();
-        name.push("-photos");
-        Some(path.with_file_name(name))
+        photo_dir_beside(self.path.as_ref()?)
     }
 
     async fn photo(&self, coop: &str, sha256: &str) -> StorageResult<Option<PhotoRecord>> {

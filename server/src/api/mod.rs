@@ -1,5 +1,6 @@
 //! The versioned HTTP API (`/v1/...`) the phones speak: health, enroll, push, pull, device keys,
-//! custody, photos, EPCIS, piece counts, PHI flags, test reports. Handlers are generic over the
+//! custody, photos, EPCIS, piece counts, PHI flags, test reports; beside it the supervisors'
+//! probes `/healthz` and `/readyz` ([`probes`]). Handlers are generic over the
 //! `Storage` traits; authentication is an extractor; errors are JSON with a stable key. The
 //! dashboard and the consumer trace page are other crates' routers, merged beside this one.
 
@@ -11,6 +12,7 @@ mod enroll;
 mod events;
 mod export;
 mod photos;
+mod probes;
 pub mod rate_limit;
 
 use crate::app::AppState;
@@ -23,6 +25,8 @@ use axum::{Json, Router};
 pub fn router<S: Storage>(state: AppState<S>) -> Router {
     let max_body_bytes = state.config.max_body_bytes;
     Router::new()
+        .route("/healthz", get(probes::healthz))
+        .route("/readyz", get(probes::readyz::<S>))
         .route("/v1/health", get(health))
         .route("/v1/enroll", post(enroll::enroll::<S>))
         .route("/v1/events", post(events::push::<S>).get(events::pull::<S>))
