@@ -75,6 +75,14 @@ impl HistoryPage {
         self.events.truncate(len);
     }
 
+    /// Leaves out the first (oldest) event.
+    pub fn drop_first(&mut self) {
+        if !self.rows.is_empty() {
+            self.rows.remove(0);
+            self.events.remove(0);
+        }
+    }
+
     /// Voided event → the correction that voided it.
     pub fn corrections(&self) -> BTreeMap<EventId, &Event> {
         self.correction_events.iter().filter_map(|c| c.kind.voids().map(|target| (target, c))).collect()

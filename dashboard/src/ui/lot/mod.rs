@@ -31,7 +31,7 @@ use axum::Router;
 use chrono::{FixedOffset, Offset};
 use custody::CustodyRow;
 use fieldtrace_core::payload::percent_encode;
-use fieldtrace_server::storage::Storage;
+use fieldtrace_server::storage::{CausalKey, Storage};
 use fieldtrace_server::ApiError;
 use fieldtrace_server::ReadState;
 use read::{standing, LotRead};
@@ -52,25 +52,38 @@ pub fn router<S: Storage>() -> Router<ReadState<S>> {
 #[derive(Debug, Default, Deserialize)]
 pub struct LotQuery {
     lang: Option<String>,
-    /// Timeline page, 1-based; default: the last (newest) page.
-    page: Option<usize>,
+    /// The window of the timeline before this key (a token from an "earlier" link).
+    before: Option<String>,
+    /// The window after this key (a token from a "later" link). Neither: the newest window.
+    after: Option<String>,
 }
 
-/// Which window of the lot's history the page shows, and the links to the windows beside it.
+impl LotQuery {
+    fn window(&self) -> Result<read::Window, ApiError> {
+        let key = |token: &str| {
+            CausalKey::from_token(token).ok_or_else(|| {
+                ApiError::bad_request("page_token_invalid", format!("{token:?} is not a window of this lot's timeline"))
+            })
+        };
+        Ok(match (&self.before, &self.after) {
+            (Some(token), _) => read::Window::Before(key(token)?),
+            (None, Some(token)) => read::Window::After(key(token)?),
+            (None, None) => read::Window::Newest,
+        })
+    }
+}
+
+/// The links to the windows beside the one shown.
 pub struct TimelinePage {
-    pub number: usize,
-    pub pages: usize,
     pub earlier: Option<String>,
     pub later: Option<String>,
 }
 
 impl TimelinePage {
-    pub fn new(number: usize, pages: usize, href: impl Fn(usize) -> String) -> Self {
+    pub fn new(read: &LotRead, base: &str) -> Self {
         Self {
-            number,
-            pages,
-            earlier: (number > 1).then(|| href(number - 1)),
-            later: (number < pages).then(|| href(number + 1)),
+            earlier: read.earlier.map(|key| format!("{base}?before={}#timeline", key.token())),
+            later: read.later.map(|key| format!("{base}?after={}#timeline", key.token())),
         }
     }
 }
@@ -134,12 +147,10 @@ pub fn assemble(read: &LotRead, lang: &str) -> LotData {
     chain.take(true);
     let window = standing(&read.window);
     chain.feed(ctx, window.iter().copied(), w, t);
-    let pages = read::pages(read.total);
+    let several = read.earlier.is_some() || read.later.is_some();
     let window_note = match (window.first(), window.last()) {
-        (Some(first), Some(last)) if pages > 1 => Some(
+        (Some(first), Some(last)) if several => Some(
             w.window_note
-                .replace("{n}", &read.page.to_string())
-                .replace("{pages}", &pages.to_string())
                 .replace("{span}", &format!("{} – {}", ctx.time(&first.recorded_at), ctx.time(&last.recorded_at))),
         ),
         _ => None,
@@ -199,7 +210,8 @@ async fn lot_page<S: Storage>(
     let coop = &manager.coop;
     state.projected(coop).await?;
     let storage = state.storage.as_ref();
-    let Some(read) = read::read(storage, &state.config, coop, &lot, query.page, display_offset(&state)).await? else {
+    let window = query.window()?;
+    let Some(read) = read::read(storage, &state.config, coop, &lot, window, display_offset(&state)).await? else {
         return Err(not_found(&lot));
     };
     let mut data = assemble(&read, t.lang);
@@ -208,7 +220,7 @@ async fn lot_page<S: Storage>(
         photo.ready = storage.photo(coop, &photo.sha256).await?.is_some_and(|p| p.complete());
     }
     let base = format!("/ui/lots/{}", percent_encode(&lot));
-    let pager = TimelinePage::new(read.page, read::pages(read.total), |n| format!("{base}?page={n}#timeline"));
+    let pager = TimelinePage::new(&read, &base);
     let view = LotView {
         t,
         w: words::for_lang(t.lang),

@@ -23,14 +23,23 @@ pub const CHART_EVENTS: usize = 200;
 /// Events read before a window to learn who held the goods when it starts.
 const SEED_EVENTS: usize = 50;
 
+/// Which window of a lot's history to show: the newest, or the one just before or after a
+/// window's edge (keyset pages: no count and no offset, so any window of any lot costs the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Window {
+    #[default]
+    Newest,
+    Before(CausalKey),
+    After(CausalKey),
+}
+
 /// One page of a lot as stored.
 pub struct LotRead {
     pub lot: String,
-    /// Events in the lot's history.
-    pub total: u64,
-    /// 1-based number of the timeline window read.
-    pub page: usize,
     pub window: HistoryPage,
+    /// Where the windows beside this one start, if there are any.
+    pub earlier: Option<CausalKey>,
+    pub later: Option<CausalKey>,
     /// The events just before the window (who holds the goods when it starts).
     pub seed: HistoryPage,
     pub abnormal: HistoryPage,
@@ -45,32 +54,43 @@ pub struct LotRead {
     pub ctx: LotContext,
 }
 
-/// How many timeline pages `total` events make (at least one).
-pub fn pages(total: u64) -> usize {
-    usize::try_from(total).unwrap_or(usize::MAX).div_ceil(TIMELINE_PAGE).max(1)
-}
-
-/// Reads timeline page `asked` (default and past the end: the newest) of `lot`; `None` when the
-/// co-op never named the lot nor recorded anything of it. The caller brings the projection up
-/// to date first.
+/// Reads `lot`'s page with timeline window `asked`; `None` when the co-op never named the lot
+/// nor recorded anything of it. The caller brings the projection up to date first.
 pub async fn read<S: Storage>(
     storage: &S,
     config: &ServerConfig,
     coop: &str,
     lot: &str,
-    asked: Option<usize>,
+    asked: Window,
     offset: chrono::FixedOffset,
 ) -> Result<Option<LotRead>, StorageError> {
-    let total = storage.lot_history_len(coop, lot, None).await?;
     let lot_key = (EntityKind::Lot, lot.to_owned());
     let lot_registers = storage.registers_of(coop, vec![lot_key.clone()]).await?;
-    if total == 0 && !lot_registers.contains_key(&lot_key) {
+    // Earlier windows are known from the seed read below; a later one from one row more.
+    let (mut window, later_exists) = match asked {
+        Window::Newest | Window::Before(_) => {
+            let before = if let Window::Before(key) = asked { Some(key) } else { None };
+            let query = HistoryQuery { before, limit: TIMELINE_PAGE, newest_first: true, ..HistoryQuery::default() };
+            (history_page(storage, coop, lot, query).await?, asked != Window::Newest)
+        }
+        Window::After(after) => {
+            let query = HistoryQuery { after: Some(after), limit: TIMELINE_PAGE + 1, ..HistoryQuery::default() };
+            let mut window = history_page(storage, coop, lot, query).await?;
+            let more = window.rows.len() > TIMELINE_PAGE;
+            window.truncate(TIMELINE_PAGE);
+            (window, more)
+        }
+    };
+    if window.rows.is_empty() && asked == Window::Newest && !lot_registers.contains_key(&lot_key) {
         return Ok(None);
     }
-    let page = asked.unwrap_or(usize::MAX).clamp(1, pages(total));
-    let window_query =
-        HistoryQuery { offset: (page - 1) * TIMELINE_PAGE, limit: TIMELINE_PAGE, ..HistoryQuery::default() };
-    let window = history_page(storage, coop, lot, window_query).await?;
+    let mut later_exists = later_exists;
+    if window.rows.is_empty() && asked != Window::Newest {
+        // A stale link past an edge: show the newest window instead.
+        let query = HistoryQuery { limit: TIMELINE_PAGE, newest_first: true, ..HistoryQuery::default() };
+        window = history_page(storage, coop, lot, query).await?;
+        later_exists = false;
+    }
     let seed = match window.rows.first() {
         Some(first) => {
             let query = HistoryQuery {
@@ -85,7 +105,12 @@ pub async fn read<S: Storage>(
     };
     let newest = |mark, limit| HistoryQuery { mark: Some(mark), limit, newest_first: true, ..HistoryQuery::default() };
     let abnormal = history_page(storage, coop, lot, newest(HistoryMark::Abnormal, ABNORMAL_SHOWN)).await?;
-    let abnormal_total = storage.lot_history_len(coop, lot, Some(HistoryMark::Abnormal)).await?;
+    // Counted only when there are more than shown (a count reads every abnormal row of the lot).
+    let abnormal_total = if abnormal.rows.len() < ABNORMAL_SHOWN {
+        abnormal.rows.len() as u64
+    } else {
+        storage.lot_history_len(coop, lot, Some(HistoryMark::Abnormal)).await?
+    };
     let chart = history_page(storage, coop, lot, newest(HistoryMark::Chart, CHART_EVENTS)).await?;
     let farming = history_page(storage, coop, lot, newest(HistoryMark::Farming, usize::MAX >> 1)).await?;
     let handovers = history_page(storage, coop, lot, newest(HistoryMark::Handover, usize::MAX >> 1)).await?;
@@ -118,11 +143,13 @@ pub async fn read<S: Storage>(
         entities.insert((EntityKind::Party, farm));
     }
     add_registers(storage, coop, &mut ctx.registers, entities).await?;
+    let earlier = window.rows.first().map(|row| row.key).filter(|_| !seed.rows.is_empty());
+    let later = window.rows.last().map(|row| row.key).filter(|_| later_exists);
     Ok(Some(LotRead {
         lot: lot.to_owned(),
-        total,
-        page,
         window,
+        earlier,
+        later,
         seed,
         abnormal,
         abnormal_total,

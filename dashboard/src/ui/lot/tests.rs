@@ -300,14 +300,14 @@ async fn from_log(events: &[Event], transfers: &[Transfer], lot: &str, lang: &st
     storage.push("coop", DeviceId::new(), events.to_vec(), 0).await.expect("push");
     Projector::new().catch_up(&storage, "coop").await.expect("project");
     let config = fieldtrace_server::ServerConfig::default();
-    let mut read = read::read(&storage, &config, "coop", lot, None, cst()).await.expect("read")?;
+    let mut read = read::read(&storage, &config, "coop", lot, read::Window::Newest, cst()).await.expect("read")?;
     read.transfers = transfers.to_vec();
     Some(assemble(&read, lang))
 }
 
 #[tokio::test]
 async fn a_big_lot_is_read_one_window_at_a_time_and_the_chain_carries_its_holder() {
-    use super::read::{pages, TIMELINE_PAGE};
+    use super::read::{Window, TIMELINE_PAGE};
     let start = DateTime::parse_from_rfc3339("2026-11-20T08:00:00+08:00").expect("time");
     let mut s = Script { device: DeviceId::new(), n: 0, start };
     let mut update = Update::new(EntityKind::Lot, "K-BIG").set("farm", "farmer-li");
@@ -332,36 +332,44 @@ async fn a_big_lot_is_read_one_window_at_a_time_and_the_chain_carries_its_holder
     storage.push("coop", DeviceId::new(), events, 0).await.expect("push");
     Projector::new().catch_up(&storage, "coop").await.expect("project");
     let config = fieldtrace_server::ServerConfig::default();
-    let read_page = |page| {
+    let read_window = |window| {
         let storage = &storage;
         let config = &config;
-        async move { read::read(storage, config, "coop", "K-BIG", page, cst()).await.expect("read").expect("lot") }
+        async move { read::read(storage, config, "coop", "K-BIG", window, cst()).await.expect("read").expect("lot") }
     };
 
-    let newest = read_page(None).await;
-    assert_eq!((newest.total, pages(newest.total), newest.page), (401, 3, 3), "by default the newest window");
+    // Newest first: 199 taps and the loading; then a window of 200 taps; then the first tap.
+    let newest = read_window(Window::Newest).await;
+    assert_eq!(newest.window.rows.len(), TIMELINE_PAGE);
+    assert!(newest.later.is_none());
+    let pager = TimelinePage::new(&newest, "/ui/lots/K-BIG");
+    assert!(
+        pager.earlier.as_deref().is_some_and(|href| href.starts_with("/ui/lots/K-BIG?before=")),
+        "{:?}",
+        pager.earlier
+    );
+    assert!(pager.later.is_none());
     let d = assemble(&newest, "zh-CN");
+    assert!(d.window_note.is_some(), "several windows: the chain says which one it shows");
+    let middle = read_window(Window::Before(newest.earlier.expect("earlier"))).await;
+    assert_eq!(middle.window.rows.len(), TIMELINE_PAGE);
+    assert!(middle.later.is_some() && middle.earlier.is_some());
+    let middle_data = assemble(&middle, "zh-CN");
+    let hops: Vec<(&str, &str, u64)> =
+        middle_data.custody.iter().map(|r| (r.giver.as_str(), r.receiver.as_str(), r.units)).collect();
+    assert_eq!(hops, vec![("李家果园", "陈采摘", TIMELINE_PAGE as u64)], "200 taps by one picker are one hand-off");
+    let oldest = read_window(Window::Before(middle.earlier.expect("earlier"))).await;
+    assert_eq!(oldest.window.rows.len(), 1);
+    assert!(oldest.earlier.is_none() && oldest.later.is_some());
+
+    // A window that opens with the loading still names who handed the goods over.
+    let last_tap = newest.window.rows[TIMELINE_PAGE - 2].key;
+    let loading = read_window(Window::After(last_tap)).await;
+    assert!(loading.later.is_none());
+    let d = assemble(&loading, "zh-CN");
     assert_eq!(d.timeline.len(), 1);
     assert_eq!(d.timeline[0].units, 2);
     let hops: Vec<(&str, &str, &str, u64)> =
         d.custody.iter().map(|r| (r.what.as_str(), r.giver.as_str(), r.receiver.as_str(), r.units)).collect();
     assert_eq!(hops, vec![("装车", "陈采摘", "赵师傅", 2)], "the window starts from the holder the harvest left");
-    assert!(d.window_note.as_deref().is_some_and(|note| note.contains("3/3")), "{:?}", d.window_note);
-
-    let first = assemble(&read_page(Some(1)).await, "zh-CN");
-    assert_eq!(first.timeline.len(), TIMELINE_PAGE);
-    let hops: Vec<(&str, &str, u64)> =
-        first.custody.iter().map(|r| (r.giver.as_str(), r.receiver.as_str(), r.units)).collect();
-    assert_eq!(hops, vec![("李家果园", "陈采摘", TIMELINE_PAGE as u64)], "200 taps by one picker are one hand-off");
-    assert_eq!(read_page(Some(99)).await.page, 3, "a page past the end shows the last");
-    assert_eq!(read_page(Some(0)).await.page, 1);
-}
-
-#[test]
-fn the_pager_links_the_windows_beside_it() {
-    let href = |n: usize| format!("?page={n}");
-    let middle = TimelinePage::new(2, 3, href);
-    assert_eq!((middle.earlier.as_deref(), middle.later.as_deref()), (Some("?page=1"), Some("?page=3")));
-    let only = TimelinePage::new(1, 1, href);
-    assert_eq!((only.earlier, only.later), (None, None));
 }

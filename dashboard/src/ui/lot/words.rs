@@ -13,8 +13,7 @@ pub struct LotWords {
     pub timeline_none: &'static str,
     pub earlier: &'static str,
     pub later: &'static str,
-    pub page: &'static str,
-    /// Above the custody chain when the history has several pages: `{n}`, `{pages}`, `{span}`.
+    /// Above the custody chain when the history has several windows: `{span}`.
     pub window_note: &'static str,
     /// Above the abnormal reports when not all are shown: `{n}`, `{total}`.
     pub newest_of: &'static str,
@@ -87,8 +86,7 @@ pub const ZH: LotWords = LotWords {
     timeline_none: "还没有记录。",
     earlier: "← 较早",
     later: "较晚 →",
-    page: "页",
-    window_note: "本页（第 {n}/{pages} 页，{span}）的交接；导出 CSV 含全部交接。",
+    window_note: "本页时段（{span}）的交接；导出 CSV 含全部交接。",
     newest_of: "最近 {n} 条，共 {total} 条；时间线和 CSV 含全部。",
     abnormal_reports: "异常报告",
     abnormal_none: "没有异常报告。",
@@ -160,8 +158,7 @@ pub const EN: LotWords = LotWords {
     timeline_none: "Nothing recorded yet.",
     earlier: "← Earlier",
     later: "Later →",
-    page: "page",
-    window_note: "Hand-offs of page {n} of {pages} ({span}); the CSV export has them all.",
+    window_note: "Hand-offs in this window ({span}); the CSV export has them all.",
     newest_of: "The newest {n} of {total}; the timeline and its CSV have them all.",
     abnormal_reports: "Abnormal reports",
     abnormal_none: "No abnormal reports.",
