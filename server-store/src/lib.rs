@@ -70,6 +70,7 @@ pub trait Storage:
     + TraceLookup
     + alerts::AlertStore
     + ReadModelStore
+    + StoreStats
 {
 }
 
@@ -84,5 +85,6 @@ impl<T> Storage for T where
         + TraceLookup
         + alerts::AlertStore
         + ReadModelStore
+        + StoreStats
 {
 }
