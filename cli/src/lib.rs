@@ -1,6 +1,7 @@
 //! The `fieldtrace` operator tool's library half: what the binary's subcommands run and the
 //! cross-crate tests drive directly — the demo co-op ([`demo`]), assistants' spreadsheet imports
-//! ([`import`]) and the alert settings and listing commands ([`alerts_cli`]). The smaller
+//! ([`import`]), the alert settings and listing commands ([`alerts_cli`]) and the log output
+//! ([`logging`]). The smaller
 //! commands (decode, labels, sensors, reports) live beside `main.rs`.
 //!
 //! May import every FieldTrace crate: this is the top of the graph (cli -> dashboard -> server ->
@@ -9,3 +10,4 @@
 pub mod alerts_cli;
 pub mod demo;
 pub mod import;
+pub mod logging;

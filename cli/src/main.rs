@@ -16,6 +16,7 @@ mod shutdown;
 use clap::{Parser, Subcommand};
 use fieldtrace_cli::demo;
 use fieldtrace_cli::import::{self, ImportOptions};
+use fieldtrace_cli::logging::{self, LogFormat};
 use fieldtrace_core::model::Role;
 use fieldtrace_server::storage::prelude::*;
 use fieldtrace_server::ServerConfig;
@@ -27,6 +28,10 @@ use std::sync::Arc;
 #[derive(Parser)]
 #[command(name = "fieldtrace", version, about = "FieldTrace operator tool: sync server and co-op set-up")]
 struct Cli {
+    /// How log lines on stderr look: pretty (one readable line each) or json (one object a
+    /// line). Levels come from RUST_LOG (default: info for serve, warn for the other commands).
+    #[arg(long, global = true, value_enum, env = logging::FORMAT_ENV, default_value = "pretty")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,6 +60,10 @@ enum Command {
         /// exits without them (`30s`, `2m`); keep it below systemd's TimeoutStopSec.
         #[arg(long, default_value = "30s", value_parser = parse_duration_ms)]
         shutdown_grace: i64,
+        /// Serve Prometheus metrics at http://ADDR/metrics, without authentication: use a
+        /// loopback or private address (e.g. 127.0.0.1:9464). Default: no metrics listener.
+        #[arg(long)]
+        metrics_listen: Option<String>,
     },
     /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
     Demo {
@@ -66,6 +75,9 @@ enum Command {
         /// Exit after the simulation instead of serving on.
         #[arg(long)]
         once: bool,
+        /// Where the Prometheus metrics are served (no authentication; keep it on loopback).
+        #[arg(long, default_value = "127.0.0.1:9464")]
+        metrics_listen: String,
     },
     /// Create (or rename) a co-op.
     Coop {
@@ -230,7 +242,7 @@ async fn export_epcis(command: ExportCommand) -> Result<(), String> {
     Ok(())
 }
 
-async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), String> {
+async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool, metrics_listen: &str) -> Result<(), String> {
     let scratch = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     let db = db.unwrap_or_else(|| scratch.path().join("fieldtrace-demo.db"));
     let storage = Arc::new(SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?);
@@ -243,10 +255,15 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
             () = shutdown::signalled() => {}
         }
     };
+    let config = ServerConfig::default();
+    // A busy port must not stop the demo: say so and go on without metrics.
+    let metrics_url = match serve_metrics(metrics_listen, storage.clone(), config.metrics.clone()).await {
+        Ok(url) => url,
+        Err(err) => format!("not served ({err}; choose another with --metrics-listen)"),
+    };
     // Stops as `serve` does, within a fixed grace: a browser's connection cannot keep it running.
     let grace = std::time::Duration::from_secs(10);
-    let server =
-        tokio::spawn(shutdown::serve_draining(listener, storage.clone(), ServerConfig::default(), shutdown, grace));
+    let server = tokio::spawn(shutdown::serve_draining(listener, storage.clone(), config, shutdown, grace));
     println!("fieldtrace demo: sync server on {url} (database {})", db.display());
     let report = demo::run(&storage, &url, scratch.path()).await?;
     print!("{}", demo::describe(&report));
@@ -256,6 +273,7 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool) -> Result<(), S
         fieldtrace_cli::demo::mango_trace_code()
     );
     println!("Dashboard: {url}ui  (sign in as {} / {}; demo only)", demo::DEMO_MANAGER, demo::DEMO_MANAGER_PASSWORD);
+    println!("Metrics (Prometheus text, no sign-in, this machine only): {metrics_url}");
     println!("Lot page (custody, photos, temperature): {url}ui/lots/{}", demo::field_flows::RICHEST_LOT);
     if once {
         let _ = stop.send(());
@@ -281,9 +299,36 @@ fn parse_duration_ms(text: &str) -> Result<i64, String> {
     number.checked_mul(unit_ms).filter(|ms| *ms > 0).ok_or_else(|| format!("{text:?} is out of range"))
 }
 
+/// Binds `listen` and serves the server's metrics there in the background; returns their URL.
+/// The task ends with the process: metrics need no graceful shutdown.
+async fn serve_metrics(
+    listen: &str,
+    storage: Arc<SqliteStorage>,
+    metrics: fieldtrace_server::observe::Metrics,
+) -> Result<String, String> {
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("metrics listen on {listen}: {e}"))?;
+    let url = format!("http://{}/metrics", listener.local_addr().map_err(|e| e.to_string())?);
+    tokio::spawn(async move {
+        let serving = fieldtrace_server::observe::serve_metrics(listener, storage, metrics, std::future::pending());
+        if let Err(err) = serving.await {
+            tracing::error!(error = %err, "the metrics listener stopped");
+        }
+    });
+    Ok(url)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse().command).await {
+    let cli = Cli::parse();
+    // The server's request and sync lines are what `serve` is watched by; other commands run
+    // server code in-process (reproject, export) and should print only its warnings.
+    let levels = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    if let Err(message) = logging::init(cli.log_format, levels) {
+        eprintln!("fieldtrace: {message}");
+        return ExitCode::FAILURE;
+    }
+    match run(cli.command).await {
         Ok(code) => code,
         Err(message) => {
             eprintln!("fieldtrace: {message}");
@@ -323,16 +368,20 @@ async fn run_other(command: Command) -> Result<(), String> {
             decode_cli::run(&files, json);
             Ok(())
         }
-        Command::Serve { db, listen, public_url, geo_header, unpaired_after, shutdown_grace } => {
+        Command::Serve { db, listen, public_url, geo_header, unpaired_after, shutdown_grace, metrics_listen } => {
             let config =
                 ServerConfig { public_url, geo_header, unpaired_after_ms: unpaired_after, ..ServerConfig::default() };
-            let storage = SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+            let storage = Arc::new(SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?);
             let listener =
                 tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             println!("fieldtrace sync server on http://{address} (database {})", db.display());
+            if let Some(metrics_listen) = metrics_listen {
+                let url = serve_metrics(&metrics_listen, storage.clone(), config.metrics.clone()).await?;
+                println!("metrics on {url}");
+            }
             let grace = std::time::Duration::from_millis(shutdown_grace.unsigned_abs());
-            shutdown::serve_draining(listener, Arc::new(storage), config, shutdown::signalled(), grace)
+            shutdown::serve_draining(listener, storage, config, shutdown::signalled(), grace)
                 .await
                 .map_err(|e| e.to_string())
         }
@@ -350,7 +399,7 @@ async fn run_other(command: Command) -> Result<(), String> {
             println!("{qr}");
             Ok(())
         }
-        Command::Demo { db, listen, once } => run_demo(db, &listen, once).await,
+        Command::Demo { db, listen, once, metrics_listen } => run_demo(db, &listen, once, &metrics_listen).await,
         Command::Export { what } => export_epcis(what).await,
         Command::Backup(args) => backup_cli::backup(args).await.map(|summary| print!("{summary}")),
         Command::Restore(args) => backup_cli::restore(args).await.map(|summary| print!("{summary}")),

@@ -23,7 +23,7 @@ pub async fn signalled() {
                 }
             }
             Err(err) => {
-                eprintln!("fieldtrace: cannot listen for SIGTERM ({err}); stopping on Ctrl-C only");
+                tracing::warn!(error = %err, "cannot listen for SIGTERM; stopping on Ctrl-C only");
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
@@ -43,7 +43,7 @@ pub async fn serve_draining<S: Storage>(
     let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         stop.await;
-        eprintln!("fieldtrace: stopping: finishing requests in flight (at most {} s)", grace.as_secs());
+        tracing::info!(grace_s = grace.as_secs(), "stopping: finishing requests in flight");
         let _ = stopping.send(());
     };
     let deadline = async move {
@@ -56,7 +56,7 @@ pub async fn serve_draining<S: Storage>(
     tokio::select! {
         served = fieldtrace_dashboard::serve(listener, storage, config, shutdown) => served,
         () = deadline => {
-            eprintln!("fieldtrace: requests still open after {} s; exiting without them", grace.as_secs());
+            tracing::warn!(grace_s = grace.as_secs(), "requests still open after the grace; exiting without them");
             Ok(())
         }
     }

@@ -35,10 +35,13 @@ pub fn pages<S: Storage>(state: AppState<S>) -> Router {
     trace.merge(dashboard).layer(DefaultBodyLimit::max(state.config.max_body_bytes))
 }
 
-/// The whole service over `storage`: the sync API and the pages, sharing one state.
+/// The whole service over `storage`: the sync API and the pages, sharing one state. Every
+/// request, whichever router answers it (or none), gets a request id and its span.
 pub fn app<S: Storage>(storage: Arc<S>, config: ServerConfig) -> Router {
     let state = AppState::new(storage, config);
-    fieldtrace_server::api::router(state.clone()).merge(pages(state))
+    fieldtrace_server::api::router(state.clone())
+        .merge(pages(state))
+        .layer(axum::middleware::from_fn(fieldtrace_server::observe::request_id::layer))
 }
 
 /// Serves the whole service on `listener` until `shutdown` completes.

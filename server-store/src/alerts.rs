@@ -153,6 +153,9 @@ pub trait AlertStore: Send + Sync + 'static {
     ) -> impl Future<Output = StorageResult<Vec<DueNotification>>> + Send;
     /// When the earliest pending notification is due.
     fn next_notification_ms(&self) -> impl Future<Output = StorageResult<Option<i64>>> + Send;
+    /// Notifications still waiting to be sent, due or not: the depth of the alert queue an
+    /// operator watches (it grows when a webhook or gateway is down).
+    fn pending_notification_count(&self) -> impl Future<Output = StorageResult<u64>> + Send;
     fn record_attempt(&self, id: i64, attempt: Attempt, now_ms: i64) -> impl Future<Output = StorageResult<()>> + Send;
     /// The co-op's alerts, newest first, with their notifications.
     fn alerts(&self, coop: &str, filter: AlertFilter) -> impl Future<Output = StorageResult<Vec<AlertRow>>> + Send;

@@ -38,6 +38,7 @@ macro_rules! storage_conformance_tests {
             device_listing_shows_last_sync,
             alerts_file_once_and_acknowledge,
             schema_is_current_after_open,
+            database_size_grows_with_the_log,
         );
     };
 }
@@ -375,4 +376,22 @@ pub async fn alerts_file_once_and_acknowledge<S: Storage>(store: S) {
     assert_eq!(store.alerts(COOP, open).await.expect("open").len(), 1);
     let due = store.due_notifications(NOW + 10, 100).await.expect("due");
     assert!(due.iter().any(|n| n.coop == COOP && n.channel == crate::alerts::WEBHOOK), "{due:?}");
+    let pending = all.iter().flat_map(|a| &a.notifications).filter(|n| n.status == crate::alerts::status::PENDING);
+    let pending = pending.count() as u64;
+    assert!(pending >= 2, "a webhook notification per alert at least");
+    assert_eq!(store.pending_notification_count().await.expect("queue depth"), pending);
+    let first = due.first().map(|n| n.id).expect("a due notification");
+    store.record_attempt(first, crate::alerts::Attempt::Delivered, NOW + 11).await.expect("delivered");
+    assert_eq!(store.pending_notification_count().await.expect("queue depth"), pending - 1, "sent ones leave");
+}
+
+pub async fn database_size_grows_with_the_log<S: Storage>(store: S) {
+    two_coops(&store).await;
+    let empty = store.database_bytes().await.expect("size");
+    assert!(empty > 0, "the schema alone takes pages");
+    let device = enrolled(&store, COOP, 1).await;
+    let events: Vec<Event> = (0..500).map(|n| report_event(&format!("BOX-{n}"), device, 1_000 + n, &[])).collect();
+    store.push(COOP, device, events, NOW).await.expect("push");
+    let grown = store.database_bytes().await.expect("size");
+    assert!(grown > empty, "500 events take pages: {empty} -> {grown}");
 }

@@ -71,6 +71,7 @@ pub trait Storage:
     + TraceLookup
     + alerts::AlertStore
     + ReadModelStore
+    + StoreStats
 {
 }
 
@@ -86,5 +87,6 @@ impl<T> Storage for T where
         + TraceLookup
         + alerts::AlertStore
         + ReadModelStore
+        + StoreStats
 {
 }

@@ -200,3 +200,10 @@ pub trait TraceLookup: Send + Sync + 'static {
         place: Option<String>,
     ) -> impl Future<Output = StorageResult<ScanHistory>> + Send;
 }
+
+/// What an operator watches about the store itself (the metrics endpoint reads it per scrape).
+pub trait StoreStats: Send + Sync + 'static {
+    /// Bytes the database takes (for SQLite: page count × page size of the main file, without
+    /// the WAL, which checkpoints fold back in).
+    fn database_bytes(&self) -> impl Future<Output = StorageResult<u64>> + Send;
+}

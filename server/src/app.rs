@@ -54,7 +54,7 @@ impl<S: Storage> AppState<S> {
         let (storage, projector, coop) = (self.storage.clone(), self.projector.clone(), coop.to_owned());
         tokio::spawn(async move {
             if let Err(err) = projector.catch_up(storage.as_ref(), &coop).await {
-                eprintln!("fieldtrace: projecting co-op {coop}: {err}");
+                tracing::error!(coop = %coop, error = %err, "projecting the co-op's read models");
             }
         });
     }

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub thumbnail_edge: u32,
     /// Timing of the alert task (evaluation tick, retries).
     pub alerts: crate::alerts::AlertOptions,
+    /// Where this server counts (`/metrics`). Kept here, beside the clock, so whoever builds the
+    /// config keeps a handle to serve the numbers from a listener of its own.
+    pub metrics: crate::observe::Metrics,
 }
 
 /// Default for `unpaired_after_ms`: a working day's trip leg, with room for late syncs.
@@ -81,6 +84,7 @@ impl Default for ServerConfig {
             max_photo_chunk_bytes: 256 * 1024,
             thumbnail_edge: 256,
             alerts: crate::alerts::AlertOptions::default(),
+            metrics: crate::observe::Metrics::default(),
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The API's error: an HTTP status plus a JSON body `{"error": key, "message": text}` whose key is
-//! stable for clients to act on. Storage internals are logged, never sent.
+//! The API's error: an HTTP status plus a JSON body `{"error": key, "message": text, "request_id":
+//! id}` whose key is stable for clients to act on; the request id (see
+//! [`crate::observe::request_id`]) finds the server's log lines of the request. Storage internals
+//! are logged, never sent.
 
 use crate::storage::StorageError;
 use axum::http::StatusCode;
@@ -83,10 +85,14 @@ impl From<StorageError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(detail) = &self {
-            eprintln!("fieldtrace: internal error: {detail}");
+            // Inside the request's span: the line carries the request id the body shows.
+            tracing::error!(detail = %detail, "internal error");
         }
-        let body = Json(serde_json::json!({ "error": self.key(), "message": self.to_string() }));
-        let mut response = (self.status(), body).into_response();
+        let mut body = serde_json::json!({ "error": self.key(), "message": self.to_string() });
+        if let Some(id) = crate::observe::request_id::current() {
+            body["request_id"] = serde_json::Value::String(id);
+        }
+        let mut response = (self.status(), Json(body)).into_response();
         if let ApiError::RateLimited { retry_after_s } = self {
             if let Ok(value) = retry_after_s.to_string().parse() {
                 response.headers_mut().insert("retry-after", value);

@@ -9,6 +9,7 @@
 //! - [`projection`]: the persisted read models; [`analytics`]: loss analytics over them;
 //!   [`alerts`]: rules, notifications, the alert task.
 //! - [`photos`]: photo files on disk (content-addressed, resumable partial uploads, thumbnails).
+//! - [`observe`]: request ids for the logs, Prometheus metrics and their listener.
 //!
 //! May import: `fieldtrace-core` and `fieldtrace-server-store`. Nothing here knows of the
 //! dashboard, the trace page, the CLI or a particular database: those depend on this crate.
@@ -23,6 +24,7 @@ pub mod enrollment;
 pub mod epcis;
 mod error;
 pub mod handover;
+pub mod observe;
 pub mod photos;
 pub mod projection;
 pub mod reports;

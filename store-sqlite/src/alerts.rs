@@ -298,6 +298,18 @@ impl AlertStore for SqliteStorage {
         .await
     }
 
+    async fn pending_notification_count(&self) -> StorageResult<u64> {
+        // Read beside the writer: a scrape never queues behind a push.
+        self.read(|conn| {
+            let count: i64 =
+                conn.query_row("SELECT count(*) FROM alert_notifications WHERE status = 'pending'", [], |row| {
+                    row.get(0)
+                })?;
+            Ok(u64::try_from(count).unwrap_or(0))
+        })
+        .await
+    }
+
     async fn record_attempt(&self, id: i64, attempt: Attempt, now_ms: i64) -> StorageResult<()> {
         self.run(move |conn| {
             let (state, next, error, done) = match attempt {

@@ -19,7 +19,9 @@ mod trace_lookup;
 
 use fieldtrace_core::model::Event;
 use fieldtrace_core::sync::wire;
-use fieldtrace_server_store::{CoopStore, HealthCheck, SchemaStatus, StorageError, StorageResult, StoredEventRow};
+use fieldtrace_server_store::{
+    CoopStore, HealthCheck, SchemaStatus, StorageError, StorageResult, StoreStats, StoredEventRow,
+};
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -202,6 +204,17 @@ impl CoopStore for SqliteStorage {
             let mut stmt = conn.prepare("SELECT id FROM coops ORDER BY id")?;
             let ids = stmt.query_map([], |row| row.get(0))?;
             Ok(ids.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+}
+
+impl StoreStats for SqliteStorage {
+    async fn database_bytes(&self) -> StorageResult<u64> {
+        self.read(|conn| {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+            let page_size: i64 = conn.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+            Ok(u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0))
         })
         .await
     }

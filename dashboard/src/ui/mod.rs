@@ -142,11 +142,15 @@ async fn login<S: Storage>(
         None => false,
     };
     let Some(manager) = manager.filter(|_| accepted) else {
+        state.config.metrics.login_failed();
+        // Not the name typed: a password typed into the name field would land in the log.
+        tracing::info!("dashboard sign-in refused");
         return Ok(page(StatusCode::UNAUTHORIZED, &LoginView { t, failed: true, name }, None));
     };
     let token = generate_secret().map_err(|e| ApiError::Internal(e.to_string()))?;
     state.storage.create_ui_session(hash_secret(&token), &manager.coop, &manager.name, now, now + SESSION_MS).await?;
     audit(&state, &manager.coop, &manager.name, "sign_in", "").await?;
+    tracing::info!(manager = %manager.name, coop = %manager.coop, "dashboard sign-in");
     let cookie = set_cookie(SESSION_COOKIE, &token, SESSION_MS / 1000, secure(&state));
     Ok((StatusCode::SEE_OTHER, [(LOCATION, "/ui".to_owned()), (SET_COOKIE, cookie)]).into_response())
 }

@@ -81,6 +81,20 @@ async fn deliver_one<S: Storage>(
             Attempt::Retry { next_attempt_ms: config.clock.now_ms() + backoff_ms(options, attempts), error }
         }
     };
+    match &attempt {
+        Attempt::Failed { error } => {
+            config.metrics.alert_delivery_failed(true);
+            // The address is a phone number or the webhook (which may carry a token): not logged.
+            tracing::warn!(notification = notification.id, channel = %notification.channel, error = %error,
+                "alert notification failed for good");
+        }
+        Attempt::Retry { error, .. } => {
+            config.metrics.alert_delivery_failed(false);
+            tracing::info!(notification = notification.id, channel = %notification.channel, error = %error,
+                attempts, "alert notification failed; will retry");
+        }
+        Attempt::Delivered | Attempt::NotConfigured => {}
+    }
     storage.record_attempt(notification.id, attempt, config.clock.now_ms()).await
 }
 
@@ -146,7 +160,7 @@ async fn evaluate_loop<S: Storage>(
                     shared.deliver.notify_one();
                 }
             }
-            Err(err) => eprintln!("alerts: evaluating the rules: {err}"),
+            Err(err) => tracing::error!(error = %err, "alerts: evaluating the rules"),
         }
         tokio::select! {
             _ = shared.wake.notified() => {}
@@ -160,7 +174,7 @@ async fn deliver_loop<S: Storage>(storage: Arc<S>, config: Arc<ServerConfig>, sh
     let client = match http_client(Duration::from_millis(options.timeout_ms)) {
         Ok(client) => client,
         Err(err) => {
-            eprintln!("alerts: {err}; alerts are filed but not sent");
+            tracing::error!(error = %err, "alerts: no HTTP client; alerts are filed but not sent");
             reqwest::Client::new()
         }
     };
@@ -180,13 +194,13 @@ async fn deliver_loop<S: Storage>(storage: Arc<S>, config: Arc<ServerConfig>, sh
                         tasks.spawn(async move {
                             let id = notification.id;
                             if let Err(err) = deliver_one(storage.as_ref(), &config, &client, notification).await {
-                                eprintln!("alerts: delivering notification {id}: {err}");
+                                tracing::error!(notification = id, error = %err, "alerts: delivering a notification");
                             }
                             id
                         });
                     }
                 }
-                Err(err) => eprintln!("alerts: reading due notifications: {err}"),
+                Err(err) => tracing::error!(error = %err, "alerts: reading due notifications"),
             }
         }
         let tick = i64::try_from(options.tick_ms).unwrap_or(i64::MAX);

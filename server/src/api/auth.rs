@@ -22,12 +22,18 @@ impl<S: Storage> FromRequestParts<AppState<S>> for AuthedDevice {
             .and_then(|token| token.split_once(':'))
             .and_then(|(device, credential)| Some((DeviceId::parse(device)?, credential)))
             .ok_or(ApiError::CredentialMissing)?;
-        let record = state.storage.device(device).await?.ok_or(ApiError::CredentialInvalid)?;
+        // A refusal is logged with the device id it claimed (a revoked phone still syncing, a
+        // guessed id), never with the credential it sent.
+        let refused = |error: ApiError| {
+            tracing::info!(device = %device, error = error.key(), "device authentication refused");
+            error
+        };
+        let record = state.storage.device(device).await?.ok_or_else(|| refused(ApiError::CredentialInvalid))?;
         if !hashes_equal(&record.credential_hash, &hash_secret(credential)) {
-            return Err(ApiError::CredentialInvalid);
+            return Err(refused(ApiError::CredentialInvalid));
         }
         if record.revoked {
-            return Err(ApiError::DeviceRevoked);
+            return Err(refused(ApiError::DeviceRevoked));
         }
         state.limiter.check(device)?;
         Ok(AuthedDevice(record))

@@ -71,6 +71,9 @@ pub async fn enroll<S: Storage>(
         record = state.storage.register_device_key(device, key, now).await?;
         certification = Some(certify(state.storage.as_ref(), &record, now).await?);
     }
+    // Who enrolled as what; never the token or the credential.
+    tracing::info!(device = %record.id, coop = %record.coop, party = %record.party.0, role = record.role.key(),
+        "device enrolled");
     Ok(Json(EnrollResponse {
         device_id: record.id.to_string(),
         coop_id: record.coop,

@@ -168,10 +168,12 @@ async fn append_and_maybe_finish<S: Storage>(
     files: Arc<PhotoFiles>,
 ) -> Result<Json<PhotoProgress>, ApiError> {
     let coop = device.coop.clone();
+    let chunk_len = chunk.len();
     let received = {
         let (files, coop, hash) = (files.clone(), coop.clone(), sha256.to_owned());
         blocking(move || files.append(&coop, &hash, &chunk)).await?.map_err(internal)?
     };
+    state.config.metrics.photo_bytes_received(chunk_len);
     state.storage.photo_progress(&coop, sha256, size, received, device.id, now_ms()).await?;
     if received < size {
         return Ok(Json(PhotoProgress { received, complete: false, size: Some(size) }));
