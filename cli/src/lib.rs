@@ -1,7 +1,7 @@
 //! The `fieldtrace` operator tool's library half: what the binary's subcommands run and the
 //! cross-crate tests drive directly — the demo co-op ([`demo`]), assistants' spreadsheet imports
-//! ([`import`]), the alert settings and listing commands ([`alerts_cli`]) and the log output
-//! ([`logging`]). The smaller
+//! ([`import`]), the alert settings and listing commands ([`alerts_cli`]), the log output
+//! ([`logging`]) and `serve`'s settings ([`serve_config`]). The smaller
 //! commands (decode, labels, sensors, reports) live beside `main.rs`.
 //!
 //! May import every FieldTrace crate: this is the top of the graph (cli -> dashboard -> server ->
@@ -11,3 +11,4 @@ pub mod alerts_cli;
 pub mod demo;
 pub mod import;
 pub mod logging;
+pub mod serve_config;

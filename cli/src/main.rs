@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 use fieldtrace_cli::demo;
 use fieldtrace_cli::import::{self, ImportOptions};
 use fieldtrace_cli::logging::{self, LogFormat};
+use fieldtrace_cli::serve_config::{GivenSettings, ServeSettings};
 use fieldtrace_core::model::Role;
 use fieldtrace_server::storage::prelude::*;
 use fieldtrace_server::ServerConfig;
@@ -38,31 +39,37 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the sync server.
+    /// Run the sync server. Each setting comes from its flag, else its FIELDTRACE_* environment
+    /// variable, else the --config file (docs/fieldtrace.example.toml), else the default.
     Serve {
-        #[arg(long, default_value = "fieldtrace.db")]
-        db: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
+        /// A TOML settings file (keys as the flags, with underscores).
+        #[arg(long, env = "FIELDTRACE_CONFIG")]
+        config: Option<PathBuf>,
+        /// The server database [default: fieldtrace.db].
+        #[arg(long, env = "FIELDTRACE_DB")]
+        db: Option<PathBuf>,
+        /// [default: 127.0.0.1:8080]
+        #[arg(long, env = "FIELDTRACE_LISTEN")]
+        listen: Option<String>,
         /// The address buyers reach this server at (trace links in exports); default: the
         /// Host each request came in on.
-        #[arg(long)]
+        #[arg(long, env = "FIELDTRACE_PUBLIC_URL")]
         public_url: Option<String>,
         /// Request header in which the front proxy passes the client's city, shown on trace
         /// pages as where a code was looked up (e.g. X-Client-City).
-        #[arg(long)]
+        #[arg(long, env = "FIELDTRACE_GEO_HEADER")]
         geo_header: Option<String>,
         /// Flag a handover offer as unpaired when no acceptance arrived this long after the offer
-        /// did: a number with s, m, h or d (`90m`, `6h`, `2d`).
-        #[arg(long, default_value = "6h", value_parser = parse_duration_ms)]
-        unpaired_after: i64,
+        /// did: a number with s, m, h or d (`90m`, `6h`, `2d`) [default: 6h].
+        #[arg(long, env = "FIELDTRACE_UNPAIRED_AFTER")]
+        unpaired_after: Option<String>,
         /// On Ctrl-C or SIGTERM, how long requests in flight may still run before the server
-        /// exits without them (`30s`, `2m`); keep it below systemd's TimeoutStopSec.
-        #[arg(long, default_value = "30s", value_parser = parse_duration_ms)]
-        shutdown_grace: i64,
+        /// exits without them (`30s`, `2m`); keep it below systemd's TimeoutStopSec [default: 30s].
+        #[arg(long, env = "FIELDTRACE_SHUTDOWN_GRACE")]
+        shutdown_grace: Option<String>,
         /// Serve Prometheus metrics at http://ADDR/metrics, without authentication: use a
         /// loopback or private address (e.g. 127.0.0.1:9464). Default: no metrics listener.
-        #[arg(long)]
+        #[arg(long, env = "FIELDTRACE_METRICS_LISTEN")]
         metrics_listen: Option<String>,
     },
     /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
@@ -283,22 +290,6 @@ async fn run_demo(db: Option<PathBuf>, listen: &str, once: bool, metrics_listen:
     server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
 }
 
-/// `90m`, `6h`, `2d`, `45s` → milliseconds.
-fn parse_duration_ms(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: i64 = number.parse().map_err(|_| format!("{text:?}: expected a number then s, m, h or d"))?;
-    let unit_ms = match unit {
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        other => return Err(format!("{text:?}: unknown unit {other:?}; use s, m, h or d")),
-    };
-    number.checked_mul(unit_ms).filter(|ms| *ms > 0).ok_or_else(|| format!("{text:?} is out of range"))
-}
-
 /// Binds `listen` and serves the server's metrics there in the background; returns their URL.
 /// The task ends with the process: metrics need no graceful shutdown.
 async fn serve_metrics(
@@ -368,9 +359,36 @@ async fn run_other(command: Command) -> Result<(), String> {
             decode_cli::run(&files, json);
             Ok(())
         }
-        Command::Serve { db, listen, public_url, geo_header, unpaired_after, shutdown_grace, metrics_listen } => {
-            let config =
-                ServerConfig { public_url, geo_header, unpaired_after_ms: unpaired_after, ..ServerConfig::default() };
+        Command::Serve {
+            config,
+            db,
+            listen,
+            public_url,
+            geo_header,
+            unpaired_after,
+            shutdown_grace,
+            metrics_listen,
+        } => {
+            let given = GivenSettings {
+                config,
+                db,
+                listen,
+                public_url,
+                geo_header,
+                unpaired_after,
+                shutdown_grace,
+                metrics_listen,
+            };
+            let ServeSettings {
+                db,
+                listen,
+                public_url,
+                geo_header,
+                unpaired_after_ms,
+                shutdown_grace_ms,
+                metrics_listen,
+            } = given.resolve()?;
+            let config = ServerConfig { public_url, geo_header, unpaired_after_ms, ..ServerConfig::default() };
             let storage = Arc::new(SqliteStorage::open(&db).map_err(|e| format!("{}: {e}", db.display()))?);
             let listener =
                 tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
@@ -380,7 +398,7 @@ async fn run_other(command: Command) -> Result<(), String> {
                 let url = serve_metrics(&metrics_listen, storage.clone(), config.metrics.clone()).await?;
                 println!("metrics on {url}");
             }
-            let grace = std::time::Duration::from_millis(shutdown_grace.unsigned_abs());
+            let grace = std::time::Duration::from_millis(shutdown_grace_ms.unsigned_abs());
             shutdown::serve_draining(listener, storage, config, shutdown::signalled(), grace)
                 .await
                 .map_err(|e| e.to_string())
@@ -435,22 +453,6 @@ async fn run_other(command: Command) -> Result<(), String> {
                 println!("wrote {}", file.display());
             }
             Ok(())
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration_ms;
-
-    #[test]
-    fn unpaired_after_reads_units_and_refuses_nonsense() {
-        assert_eq!(parse_duration_ms("6h"), Ok(6 * 3_600_000));
-        assert_eq!(parse_duration_ms("90m"), Ok(90 * 60_000));
-        assert_eq!(parse_duration_ms("2d"), Ok(2 * 86_400_000));
-        assert_eq!(parse_duration_ms("45s"), Ok(45_000));
-        for bad in ["", "6", "h", "6 h", "6w", "-1h", "0h", "99999999999999999d"] {
-            assert!(parse_duration_ms(bad).is_err(), "{bad:?}");
         }
     }
 }
