@@ -331,7 +331,7 @@ impl AlertStore for SqliteStorage {
 
     async fn alerts(&self, coop: &str, filter: AlertFilter) -> StorageResult<Vec<AlertRow>> {
         let coop = coop.to_owned();
-        self.run(move |conn| list(conn, &coop, &filter)).await
+        self.read(move |conn| list(conn, &coop, &filter)).await
     }
 
     async fn acknowledge_alert(&self, coop: &str, id: i64, by: &str, now_ms: i64) -> StorageResult<bool> {
@@ -348,7 +348,8 @@ impl AlertStore for SqliteStorage {
 
     async fn open_alert_count(&self, coop: &str) -> StorageResult<u64> {
         let coop = coop.to_owned();
-        self.run(move |conn| {
+        // On a read connection, through the open alerts' own index (every page shows the badge).
+        self.read(move |conn| {
             let n: i64 = conn.query_row(
                 "SELECT count(*) FROM alerts WHERE coop_id = ?1 AND acked_at_ms IS NULL",
                 [coop],

@@ -150,5 +150,8 @@ CREATE INDEX lot_history_chart ON lot_history (coop_id, lot, wall_ms, logical, s
 CREATE INDEX lot_history_farming ON lot_history (coop_id, lot, wall_ms, logical, seq) WHERE marks & 4;
 CREATE INDEX lot_history_handover ON lot_history (coop_id, lot, wall_ms, logical, seq) WHERE marks & 8;
 
+-- The open-alert count on every dashboard page counts index entries only, not alert rows.
+CREATE INDEX alerts_open ON alerts (coop_id) WHERE acked_at_ms IS NULL;
+
 -- The alerts page lists each alert's notifications (a scan of every notification before).
 CREATE INDEX alert_notifications_by_alert ON alert_notifications (alert_id, id);
