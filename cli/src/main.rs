@@ -41,37 +41,7 @@ struct Cli {
 enum Command {
     /// Run the sync server. Each setting comes from its flag, else its FIELDTRACE_* environment
     /// variable, else the --config file (docs/fieldtrace.example.toml), else the default.
-    Serve {
-        /// A TOML settings file (keys as the flags, with underscores).
-        #[arg(long, env = "FIELDTRACE_CONFIG")]
-        config: Option<PathBuf>,
-        /// The server database [default: fieldtrace.db].
-        #[arg(long, env = "FIELDTRACE_DB")]
-        db: Option<PathBuf>,
-        /// [default: 127.0.0.1:8080]
-        #[arg(long, env = "FIELDTRACE_LISTEN")]
-        listen: Option<String>,
-        /// The address buyers reach this server at (trace links in exports); default: the
-        /// Host each request came in on.
-        #[arg(long, env = "FIELDTRACE_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Request header in which the front proxy passes the client's city, shown on trace
-        /// pages as where a code was looked up (e.g. X-Client-City).
-        #[arg(long, env = "FIELDTRACE_GEO_HEADER")]
-        geo_header: Option<String>,
-        /// Flag a handover offer as unpaired when no acceptance arrived this long after the offer
-        /// did: a number with s, m, h or d (`90m`, `6h`, `2d`) [default: 6h].
-        #[arg(long, env = "FIELDTRACE_UNPAIRED_AFTER")]
-        unpaired_after: Option<String>,
-        /// On Ctrl-C or SIGTERM, how long requests in flight may still run before the server
-        /// exits without them (`30s`, `2m`); keep it below systemd's TimeoutStopSec [default: 30s].
-        #[arg(long, env = "FIELDTRACE_SHUTDOWN_GRACE")]
-        shutdown_grace: Option<String>,
-        /// Serve Prometheus metrics at http://ADDR/metrics, without authentication: use a
-        /// loopback or private address (e.g. 127.0.0.1:9464). Default: no metrics listener.
-        #[arg(long, env = "FIELDTRACE_METRICS_LISTEN")]
-        metrics_listen: Option<String>,
-    },
+    Serve(GivenSettings),
     /// Seed a demo co-op, simulate phones working offline and syncing, then keep serving.
     Demo {
         /// Server database; by default a fresh one in a temporary folder.
@@ -314,7 +284,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // The server's request and sync lines are what `serve` is watched by; other commands run
     // server code in-process (reproject, export) and should print only its warnings.
-    let levels = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    let levels = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
     if let Err(message) = logging::init(cli.log_format, levels) {
         eprintln!("fieldtrace: {message}");
         return ExitCode::FAILURE;
@@ -359,26 +329,7 @@ async fn run_other(command: Command) -> Result<(), String> {
             decode_cli::run(&files, json);
             Ok(())
         }
-        Command::Serve {
-            config,
-            db,
-            listen,
-            public_url,
-            geo_header,
-            unpaired_after,
-            shutdown_grace,
-            metrics_listen,
-        } => {
-            let given = GivenSettings {
-                config,
-                db,
-                listen,
-                public_url,
-                geo_header,
-                unpaired_after,
-                shutdown_grace,
-                metrics_listen,
-            };
+        Command::Serve(given) => {
             let ServeSettings {
                 db,
                 listen,

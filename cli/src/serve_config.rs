@@ -13,39 +13,50 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_UNPAIRED_AFTER: &str = "6h";
 pub const DEFAULT_SHUTDOWN_GRACE: &str = "30s";
 
-/// What a settings file may hold (every key optional; durations as `90m`, `6h`, `2d`).
-#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+/// The settings as given: each flag (or its environment variable, which clap reads), and the
+/// same keys in a settings file (durations as `90m`, `6h`, `2d`). `None` where not given.
+#[derive(Debug, Default, Clone, PartialEq, Eq, clap::Args, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileSettings {
+pub struct GivenSettings {
+    /// A TOML settings file (keys as the flags, with underscores).
+    #[arg(long, env = "FIELDTRACE_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// The server database [default: fieldtrace.db].
+    #[arg(long, env = "FIELDTRACE_DB")]
     pub db: Option<PathBuf>,
+    /// [default: 127.0.0.1:8080]
+    #[arg(long, env = "FIELDTRACE_LISTEN")]
     pub listen: Option<String>,
+    /// The address buyers reach this server at (trace links in exports); default: the
+    /// Host each request came in on.
+    #[arg(long, env = "FIELDTRACE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Request header in which the front proxy passes the client's city, shown on trace
+    /// pages as where a code was looked up (e.g. X-Client-City).
+    #[arg(long, env = "FIELDTRACE_GEO_HEADER")]
     pub geo_header: Option<String>,
+    /// Flag a handover offer as unpaired when no acceptance arrived this long after the offer
+    /// did: a number with s, m, h or d (`90m`, `6h`, `2d`) [default: 6h].
+    #[arg(long, env = "FIELDTRACE_UNPAIRED_AFTER")]
     pub unpaired_after: Option<String>,
+    /// On Ctrl-C or SIGTERM, how long requests in flight may still run before the server
+    /// exits without them (`30s`, `2m`); keep it below systemd's TimeoutStopSec [default: 30s].
+    #[arg(long, env = "FIELDTRACE_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics, without authentication: use a
+    /// loopback or private address (e.g. 127.0.0.1:9464). Default: no metrics listener.
+    #[arg(long, env = "FIELDTRACE_METRICS_LISTEN")]
     pub metrics_listen: Option<String>,
 }
 
-impl FileSettings {
-    /// Reads and checks `path`; the error names the file, and toml's message names the key,
-    /// line and column.
+impl GivenSettings {
+    /// Reads and checks the settings file `path`; the error names the file, and toml's message
+    /// names the key, line and column.
     pub fn read(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
-}
-
-/// The flags (or their environment variables) as given: `None` when neither was.
-#[derive(Debug, Default, Clone)]
-pub struct GivenSettings {
-    pub config: Option<PathBuf>,
-    pub db: Option<PathBuf>,
-    pub listen: Option<String>,
-    pub public_url: Option<String>,
-    pub geo_header: Option<String>,
-    pub unpaired_after: Option<String>,
-    pub shutdown_grace: Option<String>,
-    pub metrics_listen: Option<String>,
 }
 
 /// The settings `serve` runs with.
@@ -64,8 +75,8 @@ impl GivenSettings {
     /// Fills what was not given from the settings file, then the defaults.
     pub fn resolve(self) -> Result<ServeSettings, String> {
         let file = match &self.config {
-            Some(path) => FileSettings::read(path)?,
-            None => FileSettings::default(),
+            Some(path) => GivenSettings::read(path)?,
+            None => GivenSettings::default(),
         };
         let from = |key: &str| match &self.config {
             Some(path) => format!("{} ({key})", path.display()),
@@ -178,7 +189,7 @@ mod tests {
     #[test]
     fn the_documented_example_is_valid() {
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/fieldtrace.example.toml");
-        let settings = FileSettings::read(&example).expect("the example parses");
+        let settings = GivenSettings::read(&example).expect("the example parses");
         assert!(settings.db.is_some() && settings.listen.is_some(), "{settings:?}");
         let given = GivenSettings { config: Some(example), ..Default::default() };
         given.resolve().expect("and resolves");

@@ -4,7 +4,7 @@
 
 use super::context::LotContext;
 use super::custody::{self, Chain};
-use super::read::{add_registers, parties_named, standing};
+use super::read::{add_registers, lot_transfers, parties_named, standing, transfer_parties};
 use super::timeline;
 use super::words;
 use super::{display_offset, not_found, LotQuery};
@@ -14,9 +14,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use fieldtrace_core::model::EntityKind;
-use fieldtrace_server::custody::{transfers_from, CustodyFilter};
 use fieldtrace_server::projection::history_page;
-use fieldtrace_server::storage::{HistoryMark, HistoryQuery, Storage, StorageError};
+use fieldtrace_server::storage::{HistoryQuery, Storage, StorageError};
 use fieldtrace_server::{ApiError, ReadState};
 use std::collections::BTreeMap;
 use tokio::sync::mpsc::Sender;
@@ -102,21 +101,12 @@ async fn send_chunks<S: Storage>(
     let storage = state.storage.as_ref();
     let (w, t) = (words::for_lang(lang), crate::trace_page::words_for(lang));
     let lot = ctx.lot.clone();
-    let transfers = if table == Table::Custody {
-        let query =
-            HistoryQuery { mark: Some(HistoryMark::Handover), limit: usize::MAX >> 1, ..HistoryQuery::default() };
-        let handovers = history_page(storage, coop, &lot, query).await?;
-        let mut arrived: Vec<_> =
-            handovers.events.into_iter().zip(handovers.rows.iter().map(|row| row.event.received_at_ms)).collect();
-        arrived.sort_by_key(|(_, at)| *at);
-        let now = state.config.clock.now_ms();
-        transfers_from(arrived, &CustodyFilter::default(), now, state.config.unpaired_after_ms)
-    } else {
-        Vec::new()
-    };
-    if let Some(farm) = ctx.lot_field("farm") {
-        add_registers(storage, coop, &mut ctx.registers, [(EntityKind::Party, farm)].into()).await?;
-    }
+    let transfers =
+        if table == Table::Custody { lot_transfers(storage, &state.config, coop, &lot).await? } else { Vec::new() };
+    // Who the transfers and the lot's farm name, once; each chunk adds the parties of its events.
+    let mut entities = transfer_parties(&transfers);
+    entities.extend(ctx.lot_field("farm").map(|farm| (EntityKind::Party, farm)));
+    add_registers(storage, coop, &mut ctx.registers, entities).await?;
     let header = match table {
         Table::Timeline => csv_header(&timeline::CSV_HEADER),
         Table::Custody => csv_header(&custody::CSV_HEADER),
@@ -130,12 +120,7 @@ async fn send_chunks<S: Storage>(
         let query = HistoryQuery { after, limit: CHUNK_EVENTS, ..HistoryQuery::default() };
         let page = history_page(storage, coop, &lot, query).await?;
         let events = standing(&page);
-        let mut entities = parties_named(events.iter().copied());
-        for transfer in &transfers {
-            entities.extend(transfer.receiver.iter().map(|r| (EntityKind::Party, r.party.clone())));
-            entities.insert((EntityKind::Party, transfer.giver.party.clone()));
-        }
-        add_registers(storage, coop, &mut ctx.registers, entities).await?;
+        add_registers(storage, coop, &mut ctx.registers, parties_named(events.iter().copied())).await?;
         ctx.units = page.events.iter().zip(&page.rows).map(|(event, row)| (event.id, row.units)).collect();
         let last = page.rows.len() < CHUNK_EVENTS;
         let lines = match table {

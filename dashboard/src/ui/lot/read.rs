@@ -113,17 +113,7 @@ pub async fn read<S: Storage>(
     };
     let chart = history_page(storage, coop, lot, newest(HistoryMark::Chart, CHART_EVENTS)).await?;
     let farming = history_page(storage, coop, lot, newest(HistoryMark::Farming, usize::MAX >> 1)).await?;
-    let handovers = history_page(storage, coop, lot, newest(HistoryMark::Handover, usize::MAX >> 1)).await?;
-    // Paired in the order they reached the server, as the co-op's custody page pairs them.
-    let mut arrived: Vec<(Event, i64)> = handovers
-        .events
-        .iter()
-        .zip(&handovers.rows)
-        .map(|(event, row)| (event.clone(), row.event.received_at_ms))
-        .collect();
-    arrived.sort_by_key(|(_, at)| *at);
-    let now = config.clock.now_ms();
-    let transfers = transfers_from(arrived, &CustodyFilter::default(), now, config.unpaired_after_ms);
+    let transfers = lot_transfers(storage, config, coop, lot).await?;
     let mut judged_against = fieldtrace_server::projection::farm_records(storage, coop).await?;
     judged_against.extend(first_harvests_after_sprayings(storage, coop, lot, &farming.events).await?);
 
@@ -135,10 +125,7 @@ pub async fn read<S: Storage>(
     }
     let shown = [&window, &seed, &abnormal, &chart, &farming].into_iter().flat_map(|part| part.events.iter());
     let mut entities = parties_named(shown);
-    for transfer in &transfers {
-        entities.extend(transfer.receiver.iter().map(|r| (EntityKind::Party, r.party.clone())));
-        entities.insert((EntityKind::Party, transfer.giver.party.clone()));
-    }
+    entities.extend(transfer_parties(&transfers));
     if let Some(farm) = ctx.lot_field("farm") {
         entities.insert((EntityKind::Party, farm));
     }
@@ -159,6 +146,33 @@ pub async fn read<S: Storage>(
         judged_against,
         ctx,
     }))
+}
+
+/// The lot's custody transfers: its handover offers, acceptances and receipts (through the
+/// handover index), paired in the order they reached the server, as the co-op's custody page
+/// pairs them.
+pub async fn lot_transfers<S: Storage>(
+    storage: &S,
+    config: &ServerConfig,
+    coop: &str,
+    lot: &str,
+) -> Result<Vec<Transfer>, StorageError> {
+    let query = HistoryQuery { mark: Some(HistoryMark::Handover), limit: usize::MAX >> 1, ..HistoryQuery::default() };
+    let handovers = history_page(storage, coop, lot, query).await?;
+    let received = handovers.rows.iter().map(|row| row.event.received_at_ms);
+    let mut arrived: Vec<(Event, i64)> = handovers.events.into_iter().zip(received).collect();
+    arrived.sort_by_key(|(_, at)| *at);
+    Ok(transfers_from(arrived, &CustodyFilter::default(), config.clock.now_ms(), config.unpaired_after_ms))
+}
+
+/// The parties `transfers` name (giver and receiver).
+pub fn transfer_parties(transfers: &[Transfer]) -> BTreeSet<(EntityKind, String)> {
+    let mut parties = BTreeSet::new();
+    for transfer in transfers {
+        parties.extend(transfer.receiver.iter().map(|r| (EntityKind::Party, r.party.clone())));
+        parties.insert((EntityKind::Party, transfer.giver.party.clone()));
+    }
+    parties
 }
 
 /// Harvest pages read after a spraying.
